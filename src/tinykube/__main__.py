@@ -1,0 +1,3 @@
+from tinykube.cli.main import main
+
+raise SystemExit(main())

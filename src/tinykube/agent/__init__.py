@@ -1,0 +1,1 @@
+"""The asyncio shell around the core: pod workers, executor, probes, events. Owns every task."""

@@ -1,0 +1,137 @@
+"""Building a runtime `ContainerConfig` from a pod's container, as the kubelet does for the CRI.
+
+Environment and `$(VAR)` expansion come from `core.environment`; mounts from the prepared
+volumes (subPath and subPathExpr resolved, configMap/secret/downwardAPI/projected mounts always
+read-only); cpu and memory figures as the kubelet computes them (cpu shares from the request,
+CFS quota from the limit); the log path as `<pod log dir>/<container>/<restartCount>.log`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from tinykube.agent.volumes import PreparedVolume
+from tinykube.api.pod import Container, Pod
+from tinykube.core import environment, restart
+from tinykube.core.ids import PodUID
+from tinykube.runtime import contract
+
+MIN_SHARES = 2
+MAX_SHARES = 262144
+SHARES_PER_CPU = 1024
+QUOTA_PERIOD = 100_000
+MIN_QUOTA_PERIOD = 1000
+
+
+def pod_identity(pod: Pod) -> contract.PodIdentity:
+    meta = pod.metadata
+    return contract.PodIdentity(uid=PodUID(meta.uid), name=meta.name, namespace=meta.namespace)
+
+
+def pod_log_dir(logs_dir: Path, pod: Pod) -> Path:
+    meta = pod.metadata
+    return logs_dir / f"{meta.namespace}_{meta.name}_{meta.uid}"
+
+
+def container_log_path(logs_dir: Path, pod: Pod, name: str, attempt: int) -> Path:
+    return pod_log_dir(logs_dir, pod) / name / f"{attempt}.log"
+
+
+def linux_resources(container: Container) -> contract.LinuxResources:
+    """`milliCPUToShares` and `milliCPUToQuota` of the kubelet, and the memory limit."""
+    requests = container.resources.requests
+    limits = container.resources.limits
+    cpu_request = requests.get("cpu")
+    cpu_limit = limits.get("cpu")
+    milli_request = cpu_request.milli_value() if cpu_request is not None else 0
+    if milli_request == 0 and cpu_limit is not None:
+        milli_request = cpu_limit.milli_value()
+    shares = max(MIN_SHARES, min(MAX_SHARES, milli_request * SHARES_PER_CPU // 1000))
+    quota = 0
+    if cpu_limit is not None and cpu_limit.milli_value() > 0:
+        quota = max(MIN_QUOTA_PERIOD, cpu_limit.milli_value() * QUOTA_PERIOD // 1000)
+    memory = limits.get("memory")
+    return contract.LinuxResources(
+        cpu_shares=shares,
+        cpu_quota=quota,
+        cpu_period=QUOTA_PERIOD,
+        memory_limit_bytes=memory.value() if memory is not None else 0,
+    )
+
+
+def _mounts(
+    container: Container,
+    volumes: Mapping[str, PreparedVolume],
+    env: Mapping[str, str],
+) -> tuple[contract.Mount, ...]:
+    mounts: list[contract.Mount] = []
+    for mount in container.volume_mounts:
+        volume = volumes.get(mount.name)
+        if volume is None:
+            raise environment.ConfigError(f"cannot find volume {mount.name!r} to mount into "
+                                          f"container {container.name!r}")
+        host = volume.host_path
+        sub_path = mount.sub_path
+        if mount.sub_path_expr:
+            sub_path = environment.expand(mount.sub_path_expr, env)
+        if sub_path:
+            host = host / sub_path
+            if not host.exists():
+                host.mkdir(parents=True, mode=0o777, exist_ok=True)
+        mounts.append(
+            contract.Mount(
+                host_path=str(host),
+                container_path=mount.mount_path,
+                read_only=mount.read_only or volume.read_only,
+            )
+        )
+    return tuple(mounts)
+
+
+def build_container_config(
+    pod: Pod,
+    container: Container,
+    *,
+    attempt: int,
+    volumes: Mapping[str, PreparedVolume],
+    sources: environment.EnvSources,
+    logs_dir: Path,
+) -> contract.ContainerConfig:
+    """The runtime config of one container instance; raises `environment.ConfigError`."""
+    env = environment.container_environment(pod, container, sources)
+    command, args = environment.expand_command(container, env)
+    security = container.security_context
+    pod_security = pod.spec.security_context
+    run_as_user = security.run_as_user if security is not None else None
+    run_as_group = security.run_as_group if security is not None else None
+    groups: tuple[int, ...] = ()
+    if pod_security is not None:
+        if run_as_user is None:
+            run_as_user = pod_security.run_as_user
+        if run_as_group is None:
+            run_as_group = pod_security.run_as_group
+        groups = pod_security.supplemental_groups
+        if pod_security.fs_group is not None:
+            groups = (*groups, pod_security.fs_group)
+    return contract.ContainerConfig(
+        pod=pod_identity(pod),
+        name=container.name,
+        attempt=attempt,
+        spec_hash=restart.container_spec_hash(container),
+        image=container.image,
+        command=command,
+        args=args,
+        env=env,
+        working_dir=container.working_dir,
+        mounts=_mounts(container, volumes, dict(env)),
+        log_path=str(container_log_path(logs_dir, pod, container.name, attempt)),
+        resources=linux_resources(container),
+        run_as_user=run_as_user,
+        run_as_group=run_as_group,
+        supplemental_groups=groups,
+        read_only_root=bool(security is not None and security.read_only_root_filesystem),
+        termination_message_path=container.termination_message_path,
+        stdin=container.stdin,
+        tty=container.tty,
+    )

@@ -1,0 +1,194 @@
+"""Running one probe or lifecycle-hook handler: exec, httpGet, tcpSocket, grpc, sleep.
+
+Each returns a `HandlerResult` (success flag and the output the kubelet puts in events) and never
+raises for a failing target; only cancellation propagates. Semantics follow the kubelet's
+prober: exec succeeds on exit 0; httpGet on a status in [200, 400) (redirects are not followed
+to other hosts); tcpSocket when a connection opens; grpc per the gRPC health protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import urllib.parse
+from dataclasses import dataclass
+
+from tinykube.api.pod import Container, HTTPGetAction, IntOrString
+from tinykube.core.ids import ContainerID
+from tinykube.runtime import contract
+
+USER_AGENT = "kube-probe/1.32"
+MAX_OUTPUT = 10 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerResult:
+    success: bool
+    output: str
+
+
+def resolve_port(port: IntOrString, container: Container) -> int | None:
+    if isinstance(port, int):
+        return port
+    for declared in container.ports:
+        if declared.name == port:
+            return declared.container_port
+    try:
+        return int(port)
+    except ValueError:
+        return None
+
+
+async def run_exec(
+    runtime: contract.RuntimeService,
+    container_id: ContainerID,
+    command: tuple[str, ...],
+    *,
+    timeout: float,
+) -> HandlerResult:
+    try:
+        result = await runtime.exec_sync(container_id, command, timeout=timeout)
+    except TimeoutError:
+        return HandlerResult(False, f"command {list(command)!r} timed out")
+    except contract.RuntimeFailure as exc:
+        return HandlerResult(False, str(exc))
+    output = (result.stdout + result.stderr)[:MAX_OUTPUT].decode("utf-8", "replace")
+    if result.exit_code == 0:
+        return HandlerResult(True, output)
+    return HandlerResult(False, output or f"command exited with {result.exit_code}")
+
+
+async def run_http(
+    action: HTTPGetAction, container: Container, *, default_host: str, timeout: float
+) -> HandlerResult:
+    port = resolve_port(action.port, container)
+    if port is None:
+        return HandlerResult(False, f"unable to resolve port {action.port!r}")
+    host = action.host or default_host
+    scheme = (action.scheme or "HTTP").lower()
+    path = action.path or "/"
+    if not path.startswith("/"):
+        path = "/" + path
+    url = f"{scheme}://{host}:{port}{path}"
+    headers = {"Host": f"{host}:{port}", "User-Agent": USER_AGENT, "Accept": "*/*"}
+    for header in action.http_headers:
+        headers[header.name] = header.value
+    try:
+        status = await asyncio.wait_for(
+            _http_get(host, port, path, headers, tls=scheme == "https"), timeout
+        )
+    except TimeoutError:
+        return HandlerResult(
+            False,
+            f'Get "{url}": context deadline exceeded (Client.Timeout exceeded while awaiting '
+            "headers)",
+        )
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, ConnectionRefusedError):
+            reason = "connect: connection refused"
+        return HandlerResult(False, f'Get "{url}": dial tcp {host}:{port}: {reason}')
+    if 200 <= status < 400:
+        return HandlerResult(True, "")
+    return HandlerResult(False, f"HTTP probe failed with statuscode: {status}")
+
+
+async def _http_get(
+    host: str, port: int, path: str, headers: dict[str, str], *, tls: bool
+) -> int:
+    context = None
+    if tls:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    reader, writer = await asyncio.open_connection(host, port, ssl=context)
+    try:
+        request = f"GET {urllib.parse.quote(path, safe='/?=&%:+,;@')} HTTP/1.1\r\n"
+        request += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        request += "Connection: close\r\n\r\n"
+        writer.write(request.encode("latin-1", "replace"))
+        await writer.drain()
+        line = await reader.readline()
+        parts = line.decode("latin-1").split(" ", 2)
+        if len(parts) < 2 or not parts[1].isdigit():
+            raise OSError(0, "malformed HTTP response")
+        return int(parts[1])
+    finally:
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except OSError:
+            pass
+
+
+async def run_tcp(host: str, port: int | None, *, timeout: float) -> HandlerResult:
+    if port is None:
+        return HandlerResult(False, "unable to resolve port")
+    try:
+        _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    except TimeoutError:
+        return HandlerResult(False, f"dial tcp {host}:{port}: i/o timeout")
+    except OSError as exc:
+        reason = "connect: connection refused" if isinstance(
+            exc, ConnectionRefusedError
+        ) else (exc.strerror or str(exc))
+        return HandlerResult(False, f"dial tcp {host}:{port}: {reason}")
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except OSError:
+        pass
+    return HandlerResult(True, "")
+
+
+async def run_grpc(host: str, port: int, service: str | None, *, timeout: float) -> HandlerResult:
+    """The gRPC health check (`grpc.health.v1.Health/Check`), as the kubelet's grpc prober."""
+    import grpc  # noqa: PLC0415 - grpcio is loaded only by pods that use grpc probes
+
+    name = (service or "").encode()
+    request = (b"\n" + _varint(len(name)) + name) if name else b""
+    target = f"{host}:{port}"
+    try:
+        async with grpc.aio.insecure_channel(target) as channel:
+            check = channel.unary_unary(
+                "/grpc.health.v1.Health/Check",
+                request_serializer=lambda body: body,
+                response_deserializer=lambda body: body,
+            )
+            response: bytes = await check(request, timeout=timeout)
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+            return HandlerResult(False, f"timeout: health rpc did not complete within {timeout}s")
+        return HandlerResult(
+            False, f"error: health rpc probe failed: rpc error: code = {exc.code().name.title()}"
+            f" desc = {exc.details()}"
+        )
+    status = _health_status(response)
+    if status == 1:
+        return HandlerResult(True, "")
+    names = {0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING", 3: "SERVICE_UNKNOWN"}
+    return HandlerResult(False, f"service unhealthy (responded with \"{names.get(status, status)}\")")
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _health_status(response: bytes) -> int:
+    """Field 1 (varint) of a HealthCheckResponse; 0 when absent."""
+    if len(response) >= 2 and response[0] == 0x08:
+        value = shift = 0
+        for byte in response[1:]:
+            value |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                return value
+            shift += 7
+    return 0

@@ -1,0 +1,98 @@
+"""The event recorder: kubelet events about pods and their containers, aggregated.
+
+An event repeated with the same involved object, reason, message and type increments `count`
+and moves `lastTimestamp`, as client-go's event correlator does.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tinykube.api.meta import ObjectMeta, ObjectReference
+from tinykube.api.objects import Event, EventSource
+from tinykube.api.pod import Pod
+from tinykube.agent.clock import Clock
+
+EventSink = Callable[[Event], None]
+
+
+def container_field_path(pod: Pod, name: str) -> str:
+    if any(container.name == name for container in pod.spec.init_containers):
+        return f"spec.initContainers{{{name}}}"
+    return f"spec.containers{{{name}}}"
+
+
+@dataclass(slots=True)
+class Recorder:
+    sink: EventSink
+    clock: Clock
+    node_name: str
+    _seen: dict[tuple[str, str, str, str, str], Event] = field(default_factory=dict)
+
+    def pod_event(self, pod: Pod, *, type: str, reason: str, message: str) -> None:
+        self._record(pod, "", type=type, reason=reason, message=message)
+
+    def container_event(
+        self, pod: Pod, container: str, *, type: str, reason: str, message: str
+    ) -> None:
+        self._record(
+            pod, container_field_path(pod, container), type=type, reason=reason, message=message
+        )
+
+    def _record(self, pod: Pod, field_path: str, *, type: str, reason: str, message: str) -> None:
+        now = self.clock.now()
+        key = (pod.metadata.uid, field_path, reason, message, type)
+        previous = self._seen.get(key)
+        if previous is not None:
+            event = Event(
+                kind="Event",
+                api_version="v1",
+                metadata=previous.metadata,
+                involved_object=previous.involved_object,
+                reason=reason,
+                message=message,
+                source=previous.source,
+                first_timestamp=previous.first_timestamp,
+                last_timestamp=now,
+                count=previous.count + 1,
+                type=type,
+                reporting_component="kubelet",
+                reporting_instance=self.node_name,
+            )
+        else:
+            meta = pod.metadata
+            event = Event(
+                kind="Event",
+                api_version="v1",
+                metadata=ObjectMeta(
+                    name=f"{meta.name}.{_nanos(now):x}",
+                    namespace=meta.namespace,
+                    creation_timestamp=now,
+                ),
+                involved_object=ObjectReference(
+                    kind="Pod",
+                    namespace=meta.namespace,
+                    name=meta.name,
+                    uid=meta.uid,
+                    api_version="v1",
+                    field_path=field_path,
+                ),
+                reason=reason,
+                message=message,
+                source=EventSource(component="kubelet", host=self.node_name),
+                first_timestamp=now,
+                last_timestamp=now,
+                count=1,
+                type=type,
+                reporting_component="kubelet",
+                reporting_instance=self.node_name,
+            )
+        self._seen[key] = event
+        self.sink(event)
+
+
+def _nanos(moment: datetime.datetime) -> int:
+    delta = moment - datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+    return (delta.days * 86400 + delta.seconds) * 10**9 + delta.microseconds * 1000

@@ -1,0 +1,92 @@
+"""The agent: one TaskGroup owning the runtime event pump and one worker task per pod.
+
+Runtime events (a container started or exited) are dispatched to their pod's worker at once;
+a slow relist (every `relist_seconds`) wakes every worker as a safety net only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tinykube.agent.clock import Clock
+from tinykube.agent.executor import NodeSettings
+from tinykube.agent.recorder import Recorder
+from tinykube.agent.worker import PodStore, PodWorker
+from tinykube.core import restart
+from tinykube.core.ids import PodUID
+from tinykube.runtime import contract
+
+
+@dataclass(slots=True)
+class Agent:
+    store: PodStore
+    runtime: contract.RuntimeService
+    recorder: Recorder
+    clock: Clock
+    node: NodeSettings
+    backoff_settings: restart.BackoffSettings = field(default_factory=restart.BackoffSettings)
+    relist_seconds: float = 10.0
+    on_pod_terminated: Callable[[PodUID], None] = lambda uid: None
+    workers: dict[PodUID, PodWorker] = field(default_factory=dict)
+    _tg: asyncio.TaskGroup | None = None
+    _tasks: dict[PodUID, asyncio.Task[None]] = field(default_factory=dict)
+    _ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def run(self) -> None:
+        """Run until cancelled; pods are added with `add_pod` (before or after start)."""
+        async with asyncio.TaskGroup() as tg:
+            self._tg = tg
+            self._ready.set()
+            tg.create_task(self._pump_events())
+            tg.create_task(self._relist())
+            for uid, worker in self.workers.items():
+                if uid not in self._tasks:
+                    self._tasks[uid] = tg.create_task(worker.run())
+
+    async def wait_ready(self) -> None:
+        await self._ready.wait()
+
+    def add_pod(self, uid: PodUID) -> PodWorker:
+        """Start a worker for a pod already in the store (idempotent)."""
+        worker = self.workers.get(uid)
+        if worker is None:
+            worker = PodWorker(
+                uid=uid,
+                store=self.store,
+                runtime=self.runtime,
+                recorder=self.recorder,
+                clock=self.clock,
+                node=self.node,
+                backoff_settings=self.backoff_settings,
+                on_terminated=self.on_pod_terminated,
+            )
+            self.workers[uid] = worker
+        if self._tg is not None and uid not in self._tasks:
+            self._tasks[uid] = self._tg.create_task(worker.run())
+        return worker
+
+    def wake(self, uid: PodUID) -> None:
+        worker = self.workers.get(uid)
+        if worker is not None:
+            worker.wake()
+
+    async def _pump_events(self) -> None:
+        async for event in self.runtime.events():
+            self.wake(event.pod_uid)
+
+    async def _relist(self) -> None:
+        while True:
+            await asyncio.sleep(self.relist_seconds)
+            for worker in self.workers.values():
+                worker.wake()
+
+    async def stop(self) -> None:
+        """Cancel every worker (containers keep running: they outlive the agent)."""
+        for task in self._tasks.values():
+            task.cancel()
+        for task in self._tasks.values():
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,0 +1,204 @@
+"""One pod worker: sync → terminating → terminated, driven by events, never by polling.
+
+`PodWorker.run()` loops: take a runtime snapshot, let the core decide (`compute_pod_actions`) and
+describe (`generate_pod_status`), write the status if it changed, carry out the actions; then
+sleep until something happens — a runtime event for this pod (a container exit arrives within
+milliseconds), a probe result change, a spec change or deletion, or the core's next wake-up
+(crash backoff, active deadline). When the core asks to kill the pod for good (completion,
+failure under Never, deadline, deletion), the worker terminates it in Kubernetes' order,
+writes the terminal status and ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tinykube.agent.clock import Clock
+from tinykube.agent.executor import Executor, NodeSettings, PodAgentState
+from tinykube.agent.probes import ProbeManager
+from tinykube.agent.recorder import Recorder
+from tinykube.api.pod import Pod
+from tinykube.api.status import PodStatus
+from tinykube.core import decide, environment, restart, status, terminate
+from tinykube.core.actions import PodActions, PodKillReason
+from tinykube.core.ids import PodUID
+from tinykube.core.observed import AgentState, ContainerState, PodSnapshot
+from tinykube.runtime import contract
+
+FINAL_KILLS = frozenset(
+    {
+        PodKillReason.INIT_FAILED,
+        PodKillReason.COMPLETED,
+        PodKillReason.DELETED,
+        PodKillReason.DEADLINE_EXCEEDED,
+        PodKillReason.TERMINAL,
+    }
+)
+
+
+class PodStore:
+    """What a worker needs from the store (MemoryStore and the daemon's store provide it)."""
+
+    def get_pod(self, uid: str) -> Pod:
+        raise NotImplementedError
+
+    def write_status(self, uid: str, status: PodStatus) -> Pod | None:
+        raise NotImplementedError
+
+    def config_maps_in(self, namespace: str) -> dict[str, object]:
+        raise NotImplementedError
+
+    def secrets_in(self, namespace: str) -> dict[str, object]:
+        raise NotImplementedError
+
+
+@dataclass(slots=True)
+class PodWorker:
+    uid: PodUID
+    store: PodStore
+    runtime: contract.RuntimeService
+    recorder: Recorder
+    clock: Clock
+    node: NodeSettings
+    backoff_settings: restart.BackoffSettings
+    on_terminated: Callable[[PodUID], None] = lambda uid: None
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _state: PodAgentState = field(default_factory=PodAgentState)
+    _terminated: bool = False
+
+    def wake(self) -> None:
+        """Make the worker sync at once (runtime event, probe change, spec change)."""
+        self._wake.set()
+
+    @property
+    def terminated(self) -> bool:
+        return self._terminated
+
+    async def run(self) -> None:
+        pod = self.store.get_pod(self.uid)
+        probes = ProbeManager(
+            pod=pod, runtime=self.runtime, recorder=self.recorder, on_change=self.wake,
+            host=self.node.host_ip,
+        )
+        executor = Executor(
+            runtime=self.runtime, recorder=self.recorder, clock=self.clock, node=self.node,
+            probes=probes, state=self._state,
+        )
+        async with asyncio.TaskGroup() as tg:
+            try:
+                await self._sync_loop(executor, probes, tg)
+            finally:
+                probes.stop_all()
+        self._terminated = True
+        self.on_terminated(self.uid)
+
+    def _sources(self, pod: Pod) -> environment.EnvSources:
+        namespace = pod.metadata.namespace
+        return environment.EnvSources(
+            config_maps=self.store.config_maps_in(namespace),  # type: ignore[arg-type]
+            secrets=self.store.secrets_in(namespace),  # type: ignore[arg-type]
+            host_ip=self.node.host_ip,
+            pod_ip=self.node.host_ip,
+            node_name=self.node.node_name,
+        )
+
+    async def _sync_loop(
+        self, executor: Executor, probes: ProbeManager, tg: asyncio.TaskGroup
+    ) -> None:
+        while True:
+            self._wake.clear()
+            pod = self.store.get_pod(self.uid)
+            observed = await self.runtime.pod_snapshot(self.uid)
+            probes.pod = pod
+            probes.forget(
+                {c.id for c in observed.containers if c.state is ContainerState.RUNNING}
+            )
+            now = self.clock.now()
+            agent = AgentState(
+                probes=dict(probes.results),
+                backoff=dict(self._state.backoff),
+                start_failures=dict(self._state.start_failures),
+            )
+            actions = decide.compute_pod_actions(
+                pod, observed, agent=agent, now=now, settings=self.backoff_settings
+            )
+            self._write_status(pod, observed, agent, actions, now=now)
+            self._announce_waits(pod, actions)
+
+            if actions.kill_pod in FINAL_KILLS:
+                await self._terminate(pod, observed, executor, actions.kill_pod)
+                return
+            if actions.kill_pod is PodKillReason.SANDBOX_CHANGED:
+                await executor.terminate(pod, observed, grace=0, announce=False)
+                await executor.kill_sandboxes(observed)
+                self._state.volumes = None
+            if not actions.idle:
+                await executor.apply(pod, actions, observed, self._sources(pod), tg)
+                continue  # observe what the actions did right away
+            await self._sleep(actions.next_wakeup)
+
+    async def _sleep(self, until: datetime.datetime | None) -> None:
+        timeout: float | None = None
+        if until is not None:
+            timeout = max((until - self.clock.now()).total_seconds(), 0.0)
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except TimeoutError:
+            pass
+
+    def _write_status(
+        self,
+        pod: Pod,
+        observed: PodSnapshot,
+        agent: AgentState,
+        actions: PodActions,
+        *,
+        now: datetime.datetime,
+        terminal: bool = False,
+    ) -> Pod:
+        generated = status.generate_pod_status(
+            pod, observed, agent=agent, waits=actions.waits, now=now,
+            node=status.NodeInfo(host_ip=self.node.host_ip, runtime_name=self.runtime.name),
+            pod_is_terminal=terminal,
+        )
+        written = self.store.write_status(self.uid, generated)
+        return written if written is not None else pod
+
+    def _announce_waits(self, pod: Pod, actions: PodActions) -> None:
+        for wait in actions.waits:
+            key = (wait.name, wait.until)
+            if key in self._state.announced_waits:
+                continue
+            self._state.announced_waits.add(key)
+            meta = pod.metadata
+            self.recorder.container_event(
+                pod, wait.name, type="Warning", reason="BackOff",
+                message=f"Back-off restarting failed container {wait.name} in pod "
+                f"{meta.name}_{meta.namespace}({meta.uid})",
+            )
+
+    async def _terminate(
+        self,
+        pod: Pod,
+        observed: PodSnapshot,
+        executor: Executor,
+        reason: PodKillReason,
+    ) -> None:
+        if reason is PodKillReason.DEADLINE_EXCEEDED:
+            self.recorder.pod_event(
+                pod, type="Normal", reason="DeadlineExceeded", message=status.DEADLINE_MESSAGE
+            )
+        await executor.terminate(
+            pod, observed, grace=terminate.termination_grace_seconds(pod),
+            announce=reason is not PodKillReason.TERMINAL,
+        )
+        await executor.kill_sandboxes(await self.runtime.pod_snapshot(self.uid))
+        final = await self.runtime.pod_snapshot(self.uid)
+        pod = self.store.get_pod(self.uid)
+        agent = AgentState(start_failures=dict(self._state.start_failures))
+        self._write_status(
+            pod, final, agent, PodActions(), now=self.clock.now(), terminal=True
+        )

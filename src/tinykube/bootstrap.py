@@ -1,0 +1,218 @@
+"""The composition root: settings in, a store, a runtime and an agent out.
+
+`run_pods` is what `tinykube run` does: put admitted objects into a MemoryStore, schedule the
+pods onto this node (uid, creation time, nodeName, the scheduler's `Scheduled` event), run the
+agent until every pod has terminated or `stop` is set (then pods are deleted gracefully), and
+return the final pods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgspec
+
+from tinykube.agent import volumes
+from tinykube.agent.clock import Clock, SystemClock
+from tinykube.agent.executor import NodeSettings
+from tinykube.agent.recorder import Recorder
+from tinykube.agent.running import Agent
+from tinykube.api.objects import ConfigMap, Secret
+from tinykube.api.pod import Pod
+from tinykube.api.status import PodCondition, PodStatus
+from tinykube.api.wire import Wire
+from tinykube.core import restart
+from tinykube.core.ids import PodUID
+from tinykube.runtime.process.runtime import ProcessRuntime
+from tinykube.store.memory import MemoryStore
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunSettings:
+    state_dir: Path
+    runtime: str = "process"
+    backoff: restart.BackoffSettings = field(default_factory=restart.BackoffSettings)
+    node_name: str = ""
+    host_ip: str = "127.0.0.1"
+
+
+def node_name() -> str:
+    return socket.gethostname().lower() or "localhost"
+
+
+def schedule(pod: Pod, *, node: str, now: datetime.datetime) -> Pod:
+    """What the apiserver and scheduler add before the kubelet sees a pod."""
+    meta = msgspec.structs.replace(
+        pod.metadata,
+        uid=pod.metadata.uid or str(uuid.uuid4()),
+        creation_timestamp=pod.metadata.creation_timestamp or now,
+        generation=pod.metadata.generation or 1,
+    )
+    spec = msgspec.structs.replace(pod.spec, node_name=pod.spec.node_name or node)
+    status = PodStatus(
+        phase="Pending",
+        conditions=(PodCondition(type="PodScheduled", status="True", last_transition_time=now),),
+        qos_class=pod.status.qos_class,
+    )
+    return msgspec.structs.replace(pod, metadata=meta, spec=spec, status=status)
+
+
+@dataclass(slots=True)
+class PodRun:
+    """One `tinykube run`: objects in, final pods out."""
+
+    settings: RunSettings
+    clock: Clock = field(default_factory=SystemClock)
+    store: MemoryStore = field(default_factory=MemoryStore)
+    runtime_warnings: list[str] = field(default_factory=list)
+    _done: asyncio.Event = field(default_factory=asyncio.Event)
+    _remaining: set[PodUID] = field(default_factory=set)
+
+    def load(self, objects: list[Wire]) -> list[Pod]:
+        node = self.settings.node_name or node_name()
+        now = self.clock.now()
+        pods: list[Pod] = []
+        for obj in objects:
+            if isinstance(obj, ConfigMap):
+                self.store.add_config_map(obj)
+            elif isinstance(obj, Secret):
+                self.store.add_secret(obj)
+        for obj in objects:
+            if isinstance(obj, Pod):
+                pod = self.store.add_pod(schedule(obj, node=node, now=now))
+                pods.append(pod)
+        return pods
+
+    def _terminated(self, uid: PodUID) -> None:
+        self._remaining.discard(uid)
+        if not self._remaining:
+            self._done.set()
+
+    async def run(
+        self,
+        *,
+        stop: asyncio.Event,
+        on_start: Callable[[], None] = lambda: None,
+    ) -> list[Pod]:
+        state = self.settings.state_dir
+        runtime = ProcessRuntime(state / "runtime")
+        await runtime.open()
+        self.runtime_warnings.extend(runtime.warnings)
+        node = self.settings.node_name or node_name()
+        recorder = Recorder(sink=self.store.put_event, clock=self.clock, node_name=node)
+        agent = Agent(
+            store=self.store,  # type: ignore[arg-type]
+            runtime=runtime,
+            recorder=recorder,
+            clock=self.clock,
+            node=NodeSettings(
+                node_name=node,
+                host_ip=self.settings.host_ip,
+                pods_dir=state / "pods",
+                logs_dir=state / "logs",
+                can_mount=runtime.is_root,
+            ),
+            backoff_settings=self.settings.backoff,
+            relist_seconds=10.0,
+            on_pod_terminated=self._terminated,
+        )
+        uids = [PodUID(uid) for uid in self.store.pods]
+        self._remaining = set(uids)
+        for uid in uids:
+            pod = self.store.get_pod(uid)
+            recorder_scheduler = Recorder(
+                sink=self.store.put_event, clock=self.clock, node_name=""
+            )
+            _scheduled_event(recorder_scheduler, pod, node)
+            agent.add_pod(uid)
+        if not uids:
+            self._done.set()
+        on_start()
+        try:
+            async with asyncio.TaskGroup() as tg:
+                agent_task = tg.create_task(agent.run())
+                done = tg.create_task(self._done.wait())
+                stopped = tg.create_task(stop.wait())
+                await asyncio.wait({done, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                if not done.done():
+                    self._delete_all()
+                    for uid in uids:
+                        agent.wake(uid)
+                    await done
+                stopped.cancel()
+                agent_task.cancel()
+        finally:
+            await runtime.close()
+            for uid in uids:
+                await _cleanup(runtime, state, uid)
+        return [self.store.get_pod(uid) for uid in uids]
+
+    def _delete_all(self) -> None:
+        now = self.clock.now()
+        for uid, pod in list(self.store.pods.items()):
+            if pod.metadata.deletion_timestamp is not None or uid not in self._remaining:
+                continue
+            grace = pod.spec.termination_grace_period_seconds
+            meta = msgspec.structs.replace(
+                pod.metadata,
+                deletion_timestamp=now + datetime.timedelta(seconds=grace or 0),
+                deletion_grace_period_seconds=grace if grace is not None else 30,
+            )
+            self.store.update_pod(msgspec.structs.replace(pod, metadata=meta))
+
+
+def _scheduled_event(recorder: Recorder, pod: Pod, node: str) -> None:
+    recorder.sink(
+        msgspec.structs.replace(
+            _event_template(recorder, pod, node),
+        )
+    )
+
+
+def _event_template(recorder: Recorder, pod: Pod, node: str) -> object:
+    from tinykube.api.meta import ObjectMeta, ObjectReference  # noqa: PLC0415
+    from tinykube.api.objects import Event, EventSource  # noqa: PLC0415
+
+    now = recorder.clock.now()
+    meta = pod.metadata
+    return Event(
+        kind="Event",
+        api_version="v1",
+        metadata=ObjectMeta(
+            name=f"{meta.name}.{uuid.uuid4().hex[:16]}",
+            namespace=meta.namespace,
+            creation_timestamp=now,
+        ),
+        involved_object=ObjectReference(
+            kind="Pod", namespace=meta.namespace, name=meta.name, uid=meta.uid, api_version="v1"
+        ),
+        reason="Scheduled",
+        message=f"Successfully assigned {meta.namespace}/{meta.name} to {node}",
+        source=EventSource(component="default-scheduler"),
+        first_timestamp=None,
+        last_timestamp=None,
+        count=0,
+        type="Normal",
+        event_time=now,
+        action="Binding",
+        reporting_component="default-scheduler",
+        reporting_instance=f"default-scheduler-{node}",
+    )
+
+
+async def _cleanup(runtime: ProcessRuntime, state: Path, uid: PodUID) -> None:
+    snapshot = await runtime.pod_snapshot(uid)
+    for container in snapshot.containers:
+        with contextlib.suppress(Exception):
+            await runtime.remove_container(container.id)
+    for sandbox in snapshot.sandboxes:
+        with contextlib.suppress(Exception):
+            await runtime.remove_pod_sandbox(sandbox.id)
+    volumes.unmount_volumes(state / "pods", uid)

@@ -1,0 +1,138 @@
+"""What the runtime and the probers report about one pod, as frozen snapshots.
+
+The runtime is the truth for what runs: a `PodSnapshot` lists the pod's sandboxes and every
+container instance the runtime still holds (all attempts of every container, exited ones
+included). Probe results and crash-backoff entries are agent state, passed in alongside.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from tinykube.core.ids import ContainerID, SandboxID
+
+_NO_SANDBOX = SandboxID("")
+
+
+class ContainerState(enum.StrEnum):
+    CREATED = "created"
+    RUNNING = "running"
+    EXITED = "exited"
+    UNKNOWN = "unknown"
+
+
+class SandboxState(enum.StrEnum):
+    READY = "ready"
+    NOT_READY = "notready"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerSnapshot:
+    """One container instance as the runtime reports it."""
+
+    id: ContainerID
+    name: str
+    attempt: int  # restart count this instance was created with
+    state: ContainerState
+    spec_hash: str
+    image: str
+    created_at: datetime.datetime
+    sandbox_id: SandboxID = _NO_SANDBOX
+    image_id: str = ""
+    started_at: datetime.datetime | None = None
+    finished_at: datetime.datetime | None = None
+    exit_code: int = 0
+    signal: int = 0
+    reason: str = ""  # runtime's exit reason: Completed, Error, OOMKilled, StartError, ...
+    message: str = ""  # termination message
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state is ContainerState.EXITED and self.exit_code == 0
+
+    @property
+    def failed(self) -> bool:
+        """`isInitContainerFailed`: exited non-zero or OOM-killed, or in an unknown state."""
+        if self.state is ContainerState.EXITED:
+            return self.exit_code != 0 or self.reason == "OOMKilled"
+        return self.state is ContainerState.UNKNOWN
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SandboxSnapshot:
+    id: SandboxID
+    attempt: int
+    state: SandboxState
+    created_at: datetime.datetime
+    ip: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PodSnapshot:
+    """Sandboxes (any order) and every container instance of one pod."""
+
+    sandboxes: tuple[SandboxSnapshot, ...] = ()
+    containers: tuple[ContainerSnapshot, ...] = ()
+
+    def newest_sandbox(self) -> SandboxSnapshot | None:
+        if not self.sandboxes:
+            return None
+        return max(self.sandboxes, key=lambda sandbox: (sandbox.attempt, sandbox.created_at))
+
+    def instances(self, name: str) -> tuple[ContainerSnapshot, ...]:
+        """Every instance of the named container, newest first."""
+        found = [container for container in self.containers if container.name == name]
+        found.sort(key=lambda container: (container.attempt, container.created_at), reverse=True)
+        return tuple(found)
+
+    def latest(self, name: str) -> ContainerSnapshot | None:
+        newest: ContainerSnapshot | None = None
+        for container in self.containers:
+            if container.name == name and (
+                newest is None
+                or (container.attempt, container.created_at) > (newest.attempt, newest.created_at)
+            ):
+                newest = container
+        return newest
+
+
+class ProbeOutcome(enum.StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProbeState:
+    """Latest probe results of one container instance (None: no result yet)."""
+
+    startup: ProbeOutcome | None = None
+    liveness: ProbeOutcome | None = None
+    readiness: ProbeOutcome | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BackoffEntry:
+    """Crash-loop backoff of one container definition (kubelet's flowcontrol.Backoff entry)."""
+
+    delay: datetime.timedelta
+    last_update: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartFailure:
+    """Why the last attempt to start a container failed before it ran (kubelet reasonCache)."""
+
+    reason: str  # CreateContainerConfigError, RunContainerError, PostStartHookError, ...
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentState:
+    """The agent's own knowledge about a pod that the runtime does not hold."""
+
+    probes: Mapping[ContainerID, ProbeState] = field(default_factory=dict)
+    backoff: Mapping[str, BackoffEntry] = field(default_factory=dict)
+    start_failures: Mapping[str, StartFailure] = field(default_factory=dict)

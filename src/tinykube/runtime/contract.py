@@ -1,0 +1,200 @@
+"""The runtime contract: a CRI-shaped `RuntimeService` every runtime implements.
+
+The agent speaks only this Protocol; `FakeRuntime` (tests, `--runtime fake`), `ProcessRuntime`
+(host processes under a per-container monitor) and `CriRuntime` (containerd over gRPC) implement
+it, and one contract test suite (tests/contract) runs unchanged against each.
+
+The agent prepares everything Kubernetes-specific (environment with `$(VAR)` expansion, volume
+directories, mounts, resource figures); a runtime only creates, starts, stops and reports.
+
+Errors:
+
+    RuntimeFailure                      anything a runtime call could not do
+    ├── NotFound                        no such sandbox or container
+    ├── CreateFailed                    could not create (CreateContainerError, ...)
+    │   └── ConfigError                 the config cannot run here (CreateContainerConfigError)
+    ├── StartFailed                     could not start (RunContainerError / StartError)
+    └── Unsupported                     the runtime cannot do this at all ("not supported: ...")
+
+Idempotency: stopping or removing something already stopped or gone succeeds. Cancellation:
+every coroutine may be cancelled; a cancelled stop leaves the container either running or
+stopped, never half-registered.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from tinykube.core.ids import ContainerID, PodUID, SandboxID
+from tinykube.core.observed import PodSnapshot
+
+
+class RuntimeFailure(Exception):
+    """Base of every runtime error (see the module docstring)."""
+
+
+class NotFound(RuntimeFailure):
+    pass
+
+
+class CreateFailed(RuntimeFailure):
+    pass
+
+
+class ConfigError(CreateFailed):
+    pass
+
+
+class StartFailed(RuntimeFailure):
+    pass
+
+
+class Unsupported(RuntimeFailure):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PodIdentity:
+    """Labels every sandbox and container carries, so state can be rebuilt after a restart."""
+
+    uid: PodUID
+    name: str
+    namespace: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SandboxConfig:
+    pod: PodIdentity
+    attempt: int
+    hostname: str
+    log_directory: str
+    host_network: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mount:
+    host_path: str
+    container_path: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinuxResources:
+    """Per-container limits as the kubelet computes them for the CRI."""
+
+    cpu_shares: int = 2
+    cpu_quota: int = 0  # microseconds per period; 0 = unlimited
+    cpu_period: int = 100_000
+    memory_limit_bytes: int = 0  # 0 = unlimited
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerConfig:
+    pod: PodIdentity
+    name: str
+    attempt: int
+    spec_hash: str
+    image: str
+    command: tuple[str, ...] = ()  # entrypoint override (after $(VAR) expansion)
+    args: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    working_dir: str = ""
+    mounts: tuple[Mount, ...] = ()
+    log_path: str = ""  # absolute path of this instance's CRI log file
+    resources: LinuxResources = LinuxResources()
+    run_as_user: int | None = None
+    run_as_group: int | None = None
+    supplemental_groups: tuple[int, ...] = ()
+    read_only_root: bool = False
+    termination_message_path: str = ""
+    stdin: bool = False
+    tty: bool = False
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecResult:
+    exit_code: int
+    stdout: bytes
+    stderr: bytes
+
+
+class EventKind(enum.StrEnum):
+    STARTED = "started"
+    EXITED = "exited"
+    SANDBOX_CHANGED = "sandbox-changed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuntimeEvent:
+    """Something changed for a pod; the agent re-syncs that pod at once."""
+
+    pod_uid: PodUID
+    kind: EventKind
+    container_id: ContainerID | None = None
+    at: datetime.datetime | None = None
+
+
+class RuntimeService(Protocol):
+    """The CRI-shaped runtime contract (see the module docstring)."""
+
+    name: str  # containerID prefix in statuses, e.g. "containerd"
+
+    async def run_pod_sandbox(self, config: SandboxConfig) -> SandboxID:
+        """Create and start a sandbox; its state is READY when this returns."""
+        ...
+
+    async def stop_pod_sandbox(self, sandbox_id: SandboxID) -> None:
+        """Stop every container of the sandbox (SIGKILL) and mark it NOT_READY. Idempotent."""
+        ...
+
+    async def remove_pod_sandbox(self, sandbox_id: SandboxID) -> None:
+        """Forget a stopped sandbox and its containers. Idempotent."""
+        ...
+
+    async def create_container(
+        self, sandbox_id: SandboxID, config: ContainerConfig
+    ) -> ContainerID:
+        """Create (not start) a container; raises ConfigError/CreateFailed."""
+        ...
+
+    async def start_container(self, container_id: ContainerID) -> None:
+        """Start a created container; raises StartFailed (the container is then EXITED)."""
+        ...
+
+    async def stop_container(self, container_id: ContainerID, *, timeout: float) -> None:
+        """SIGTERM, wait up to `timeout` seconds for the exit, then SIGKILL and wait.
+
+        Returns once the container is EXITED. Idempotent.
+        """
+        ...
+
+    async def remove_container(self, container_id: ContainerID) -> None:
+        """Forget an exited container and its logs' ownership. Idempotent."""
+        ...
+
+    async def pod_snapshot(self, pod_uid: PodUID) -> PodSnapshot:
+        """Every sandbox and container instance of the pod, as the runtime sees them now."""
+        ...
+
+    async def list_pods(self) -> tuple[PodUID, ...]:
+        """The UIDs of every pod that has a sandbox or container in this runtime."""
+        ...
+
+    async def exec_sync(
+        self, container_id: ContainerID, command: tuple[str, ...], *, timeout: float
+    ) -> ExecResult:
+        """Run a command inside a running container and wait for it (probes and hooks)."""
+        ...
+
+    def events(self) -> AsyncIterator[RuntimeEvent]:
+        """Container starts and exits as they happen (exits within milliseconds)."""
+        ...
+
+    async def close(self) -> None:
+        """Release the runtime's own resources; containers keep running."""
+        ...

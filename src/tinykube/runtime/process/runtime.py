@@ -1,0 +1,526 @@
+"""ProcessRuntime: containers as host processes in Linux namespaces, each under a monitor.
+
+State lives in files under `root`, so that the agent can die and come back:
+
+    root/events.sock                    the agent's DGRAM socket: monitors say started/exited
+    root/sandboxes/<id>/sandbox.json    pod identity, attempt, creation time
+    root/sandboxes/<id>/holder/         monitor state of the sandbox's namespace holder
+    root/containers/<id>/config.json    labels (pod, name, attempt, spec hash), sandbox, times
+    root/containers/<id>/state/         monitor state: started, exit, control socket, spec
+
+A sandbox is one small holder process (`sleep infinity` in new UTS and IPC namespaces, with the
+pod's hostname); containers join those namespaces and get their own mount and PID namespaces
+with the host's root seen through an overlay (writes stay private), the pod's volumes bound at
+their mount paths. A sandbox whose holder is gone (host reboot) is NOT_READY: the core then
+recreates it and re-runs the init containers, as the kubelet does after a sandbox loss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import json
+import os
+import shutil
+import signal
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from tinykube.core.ids import ContainerID, PodUID, SandboxID
+from tinykube.core.observed import (
+    ContainerSnapshot,
+    ContainerState,
+    PodSnapshot,
+    SandboxSnapshot,
+    SandboxState,
+)
+from tinykube.runtime import contract
+from tinykube.runtime.process import cgroups, monitor
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+HOLDER_COMMAND = ("sleep", "infinity")
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _iso(moment: datetime.datetime) -> str:
+    return moment.isoformat()
+
+
+def _parse(text: str | None) -> datetime.datetime | None:
+    return datetime.datetime.fromisoformat(text) if text else None
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(data))
+    os.replace(temporary, path)
+
+
+class _EventProtocol(asyncio.DatagramProtocol):
+    def __init__(self, runtime: ProcessRuntime) -> None:
+        self.runtime = runtime
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self.runtime._on_datagram(data)
+
+
+class ProcessRuntime:
+    """The embedded default runtime (see the module docstring)."""
+
+    name = "tinykube"
+
+    def __init__(self, root: Path, *, new_pid_namespace: bool = True) -> None:
+        self.root = root
+        self.sandboxes_dir = root / "sandboxes"
+        self.containers_dir = root / "containers"
+        self.new_pid_namespace = new_pid_namespace
+        self.cgroups = cgroups.CgroupManager()
+        self.is_root = os.geteuid() == 0
+        self.warnings: list[str] = []
+        if not self.cgroups.available:
+            self.warnings.append(f"cpu and memory limits are not enforced: {self.cgroups.problem}")
+        if not self.is_root:
+            self.warnings.append(
+                "not root: containers run without mount, PID and UTS namespaces and volumes "
+                "are not bound at their mount paths"
+            )
+        self._binary: Path | None = None
+        self._events: asyncio.Queue[contract.RuntimeEvent] = asyncio.Queue()
+        self._waiters: dict[str, list[asyncio.Future[None]]] = {}
+        self._pod_of: dict[str, PodUID] = {}
+        self._transport: asyncio.DatagramTransport | None = None
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        self.sandboxes_dir.mkdir(parents=True, exist_ok=True)
+        self.containers_dir.mkdir(parents=True, exist_ok=True)
+        self._binary = await asyncio.to_thread(monitor.monitor_binary)
+        sock_path = self.root / "events.sock"
+        with contextlib.suppress(FileNotFoundError):
+            sock_path.unlink()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        with monitor.unix_address(sock_path) as address:
+            sock.bind(address)
+        sock.setblocking(False)
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(lambda: _EventProtocol(self), sock=sock)
+        self._transport = transport
+        for directory in self.containers_dir.iterdir():
+            config = self._container_config(directory.name)
+            if config is not None:
+                self._pod_of[directory.name] = PodUID(config["pod_uid"])
+
+    async def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
+    def _on_datagram(self, data: bytes) -> None:
+        parts = data.decode("utf-8", "replace").split()
+        if len(parts) < 2:
+            return
+        kind, container_id = parts[0], parts[1]
+        for waiter in self._waiters.pop(container_id, []):
+            if not waiter.done():
+                waiter.set_result(None)
+        pod_uid = self._pod_of.get(container_id)
+        if pod_uid is None:
+            sandbox = self._sandbox_config_by_holder(container_id)
+            if sandbox is None:
+                return
+            pod_uid = PodUID(sandbox["pod_uid"])
+            event_kind = contract.EventKind.SANDBOX_CHANGED
+        else:
+            event_kind = (
+                contract.EventKind.EXITED if kind == "exited" else contract.EventKind.STARTED
+            )
+        self._events.put_nowait(
+            contract.RuntimeEvent(
+                pod_uid=pod_uid,
+                kind=event_kind,
+                container_id=ContainerID(container_id),
+                at=_now(),
+            )
+        )
+
+    async def events(self) -> AsyncIterator[contract.RuntimeEvent]:  # type: ignore[override]
+        while True:
+            yield await self._events.get()
+
+    def _waiter(self, container_id: str) -> asyncio.Future[None]:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(container_id, []).append(future)
+        return future
+
+    # --- sandboxes --------------------------------------------------------------------------
+
+    async def run_pod_sandbox(self, config: contract.SandboxConfig) -> SandboxID:
+        sandbox_id = SandboxID(uuid.uuid4().hex)
+        directory = self.sandboxes_dir / sandbox_id
+        holder = directory / "holder"
+        holder.mkdir(parents=True)
+        _write_json(
+            directory / "sandbox.json",
+            {
+                "pod_uid": config.pod.uid,
+                "pod_name": config.pod.name,
+                "pod_namespace": config.pod.namespace,
+                "attempt": config.attempt,
+                "created_at": _iso(_now()),
+                "hostname": config.hostname,
+                "holder_id": f"sandbox-{sandbox_id}",
+            },
+        )
+        Path(config.log_directory).mkdir(parents=True, exist_ok=True)
+        spec = monitor.MonitorSpec(
+            container_id=f"sandbox-{sandbox_id}",
+            state_dir=holder,
+            log_path=holder / "holder.log",
+            args=HOLDER_COMMAND,
+            env=(("PATH", DEFAULT_PATH),),
+            hostname=config.hostname if self.is_root else None,
+            rootfs=monitor.RootFs.NONE,
+            new_uts=self.is_root,
+            new_ipc=self.is_root,
+            notify_socket=self.root / "events.sock",
+        )
+        started = self._waiter(spec.container_id)
+        await self._launch(spec, holder / "spec")
+        await self._await_start(started, holder)
+        return sandbox_id
+
+    def _sandbox_config(self, sandbox_id: str) -> dict[str, Any] | None:
+        try:
+            data: dict[str, Any] = json.loads(
+                (self.sandboxes_dir / sandbox_id / "sandbox.json").read_text()
+            )
+        except (FileNotFoundError, ValueError):
+            return None
+        return data
+
+    def _sandbox_config_by_holder(self, holder_id: str) -> dict[str, Any] | None:
+        if not holder_id.startswith("sandbox-"):
+            return None
+        return self._sandbox_config(holder_id.removeprefix("sandbox-"))
+
+    def _sandbox_state(self, sandbox_id: str) -> tuple[SandboxState, int | None]:
+        state = monitor.read_state(self.sandboxes_dir / sandbox_id / "holder")
+        if state.started is not None and state.exit is None and state.monitor_alive:
+            return SandboxState.READY, state.started.pid
+        return SandboxState.NOT_READY, None
+
+    async def stop_pod_sandbox(self, sandbox_id: SandboxID) -> None:
+        snapshot_ids = [
+            directory.name
+            for directory in self.containers_dir.iterdir()
+            if (config := self._container_config(directory.name)) is not None
+            and config["sandbox_id"] == sandbox_id
+        ]
+        for container_id in snapshot_ids:
+            await self.stop_container(ContainerID(container_id), timeout=0)
+        holder = self.sandboxes_dir / sandbox_id / "holder"
+        if not holder.exists():
+            return
+        state = monitor.read_state(holder)
+        if state.exit is None and state.monitor_alive:
+            exited = self._waiter(f"sandbox-{sandbox_id}")
+            with contextlib.suppress(monitor.MonitorError):
+                monitor.send_signal(holder, signal.SIGKILL)
+            await self._await_exit(exited, holder, timeout=5.0)
+
+    async def remove_pod_sandbox(self, sandbox_id: SandboxID) -> None:
+        await self.stop_pod_sandbox(sandbox_id)
+        shutil.rmtree(self.sandboxes_dir / sandbox_id, ignore_errors=True)
+
+    # --- containers -------------------------------------------------------------------------
+
+    def _container_config(self, container_id: str) -> dict[str, Any] | None:
+        try:
+            data: dict[str, Any] = json.loads(
+                (self.containers_dir / container_id / "config.json").read_text()
+            )
+        except (FileNotFoundError, ValueError, NotADirectoryError):
+            return None
+        return data
+
+    async def create_container(
+        self, sandbox_id: SandboxID, config: contract.ContainerConfig
+    ) -> ContainerID:
+        if not config.command:
+            raise contract.ConfigError(
+                "the process runtime runs a container's command on the host and cannot run "
+                f"the entrypoint of image {config.image!r}: set command, or use --runtime cri"
+            )
+        sandbox = self._sandbox_config(sandbox_id)
+        if sandbox is None:
+            raise contract.NotFound(f"sandbox {sandbox_id} not found")
+        container_id = ContainerID(uuid.uuid4().hex)
+        directory = self.containers_dir / container_id
+        (directory / "state").mkdir(parents=True)
+        Path(config.log_path).parent.mkdir(parents=True, exist_ok=True)
+        env = dict(config.env)
+        env.setdefault("PATH", DEFAULT_PATH)
+        env.setdefault("HOSTNAME", sandbox["hostname"])
+        _write_json(
+            directory / "config.json",
+            {
+                "pod_uid": config.pod.uid,
+                "pod_name": config.pod.name,
+                "pod_namespace": config.pod.namespace,
+                "name": config.name,
+                "attempt": config.attempt,
+                "spec_hash": config.spec_hash,
+                "image": config.image,
+                "sandbox_id": sandbox_id,
+                "created_at": _iso(_now()),
+                "log_path": config.log_path,
+                "argv": [*config.command, *config.args],
+                "env": sorted(env.items()),
+                "working_dir": config.working_dir,
+                "mounts": [
+                    [m.host_path, m.container_path, m.read_only] for m in config.mounts
+                ],
+                "uid": config.run_as_user,
+                "gid": config.run_as_group,
+                "groups": list(config.supplemental_groups),
+                "resources": {
+                    "cpu_shares": config.resources.cpu_shares,
+                    "cpu_quota": config.resources.cpu_quota,
+                    "cpu_period": config.resources.cpu_period,
+                    "memory_limit_bytes": config.resources.memory_limit_bytes,
+                },
+                "termination_message_path": config.termination_message_path,
+            },
+        )
+        self._pod_of[container_id] = config.pod.uid
+        return container_id
+
+    async def start_container(self, container_id: ContainerID) -> None:
+        config = self._container_config(container_id)
+        if config is None:
+            raise contract.NotFound(f"container {container_id} not found")
+        state_dir = self.containers_dir / container_id / "state"
+        _, holder_pid = self._sandbox_state(config["sandbox_id"])
+        if holder_pid is None:
+            raise contract.StartFailed(f"sandbox {config['sandbox_id']} is not ready")
+        resources = contract.LinuxResources(**config["resources"])
+        try:
+            group = self.cgroups.create(config["pod_uid"], container_id, resources)
+        except OSError as exc:
+            raise contract.StartFailed(f"creating the container's cgroup failed: {exc}") from exc
+        join = ()
+        if self.is_root:
+            join = (Path(f"/proc/{holder_pid}/ns/uts"), Path(f"/proc/{holder_pid}/ns/ipc"))
+        spec = monitor.MonitorSpec(
+            container_id=container_id,
+            state_dir=state_dir,
+            log_path=Path(config["log_path"]),
+            args=tuple(config["argv"]),
+            env=tuple((key, value) for key, value in config["env"]),
+            workdir=config["working_dir"] or None,
+            uid=config["uid"] if self.is_root else None,
+            gid=config["gid"] if self.is_root else None,
+            groups=tuple(config["groups"]) if self.is_root else (),
+            cgroup_procs=group.procs_files,
+            oom_cgroup=group.memory_dir,
+            join_ns=join,
+            rootfs=monitor.RootFs.HOST_OVERLAY if self.is_root else monitor.RootFs.NONE,
+            mounts=tuple(
+                monitor.Mount(source=Path(host), destination=target, read_only=read_only)
+                for host, target, read_only in config["mounts"]
+            )
+            if self.is_root
+            else (),
+            new_pid=self.is_root and self.new_pid_namespace,
+            notify_socket=self.root / "events.sock",
+            term_message_path=config["termination_message_path"] or None,
+        )
+        started = self._waiter(container_id)
+        await self._launch(spec, state_dir / "spec")
+        await self._await_start(started, state_dir)
+        state = monitor.read_state(state_dir)
+        if state.started is None and state.exit is not None:
+            raise contract.StartFailed(state.exit.message or "the container failed to start")
+
+    async def _launch(self, spec: monitor.MonitorSpec, spec_path: Path) -> None:
+        monitor.write_spec(spec, spec_path)
+        assert self._binary is not None, "ProcessRuntime.open() was not called"
+        process = await asyncio.create_subprocess_exec(
+            str(self._binary),
+            str(spec_path),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        stdout, stderr = await process.communicate()
+        if process.returncode != 0:
+            raise contract.StartFailed(
+                stderr.decode(errors="replace").strip() or f"monitor exit {process.returncode}"
+            )
+        del stdout
+
+    async def _await_start(
+        self, notified: asyncio.Future[None], state_dir: Path, timeout: float = 10.0
+    ) -> None:
+        """Wait for the monitor's started/exited datagram (state files as the fallback)."""
+        state = monitor.read_state(state_dir)
+        if state.started is not None or state.exit is not None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(notified), timeout)
+
+    async def _await_exit(
+        self, notified: asyncio.Future[None], state_dir: Path, *, timeout: float
+    ) -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            state = monitor.read_state(state_dir)
+            if state.exit is not None or not state.monitor_alive:
+                return True
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            # the exit datagram wakes us; the bounded wait re-reads the files as a safety net
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(notified), min(remaining, 1.0))
+            if notified.done():
+                notified = self._waiter(state_dir.parent.name)
+
+    async def stop_container(self, container_id: ContainerID, *, timeout: float) -> None:
+        state_dir = self.containers_dir / container_id / "state"
+        if not state_dir.exists():
+            raise contract.NotFound(f"container {container_id} not found")
+        state = monitor.read_state(state_dir)
+        if state.exit is not None or not state.monitor_alive:
+            return
+        exited = self._waiter(container_id)
+        if timeout > 0:
+            with contextlib.suppress(monitor.MonitorError):
+                monitor.send_signal(state_dir, signal.SIGTERM)
+            if await self._await_exit(exited, state_dir, timeout=timeout):
+                return
+            exited = self._waiter(container_id)
+        with contextlib.suppress(monitor.MonitorError):
+            monitor.send_signal(state_dir, signal.SIGKILL)
+        await self._await_exit(exited, state_dir, timeout=10.0)
+
+    async def remove_container(self, container_id: ContainerID) -> None:
+        config = self._container_config(container_id)
+        directory = self.containers_dir / container_id
+        if config is not None:
+            self.cgroups.remove(config["pod_uid"], container_id)
+        self._pod_of.pop(container_id, None)
+        shutil.rmtree(directory, ignore_errors=True)
+
+    # --- observation ------------------------------------------------------------------------
+
+    def _snapshot_container(self, container_id: str, config: dict[str, Any]) -> ContainerSnapshot:
+        state = monitor.read_state(self.containers_dir / container_id / "state")
+        created_at = _parse(config["created_at"]) or _now()
+        common: dict[str, Any] = {
+            "id": ContainerID(container_id),
+            "name": config["name"],
+            "attempt": config["attempt"],
+            "spec_hash": config["spec_hash"],
+            "image": config["image"],
+            "created_at": created_at,
+            "sandbox_id": SandboxID(config["sandbox_id"]),
+        }
+        if state.exit is not None:
+            record = state.exit
+            return ContainerSnapshot(
+                **common,
+                state=ContainerState.EXITED,
+                started_at=record.started_at or (state.started.started_at if state.started else None),
+                finished_at=record.finished_at,
+                exit_code=record.exit_code,
+                signal=0,
+                reason=str(record.reason),
+                message=record.message or (state.termination_message or ""),
+            )
+        if state.started is not None:
+            if state.monitor_alive:
+                return ContainerSnapshot(
+                    **common, state=ContainerState.RUNNING, started_at=state.started.started_at
+                )
+            return ContainerSnapshot(**common, state=ContainerState.UNKNOWN,
+                                     started_at=state.started.started_at)
+        if state.monitor_pid is not None and not state.monitor_alive:
+            return ContainerSnapshot(**common, state=ContainerState.UNKNOWN)
+        return ContainerSnapshot(**common, state=ContainerState.CREATED)
+
+    async def pod_snapshot(self, pod_uid: PodUID) -> PodSnapshot:
+        sandboxes: list[SandboxSnapshot] = []
+        for directory in self.sandboxes_dir.iterdir():
+            config = self._sandbox_config(directory.name)
+            if config is None or config["pod_uid"] != pod_uid:
+                continue
+            state, _ = self._sandbox_state(directory.name)
+            sandboxes.append(
+                SandboxSnapshot(
+                    id=SandboxID(directory.name),
+                    attempt=config["attempt"],
+                    state=state,
+                    created_at=_parse(config["created_at"]) or _now(),
+                )
+            )
+        containers = [
+            self._snapshot_container(container_id, config)
+            for container_id, uid in list(self._pod_of.items())
+            if uid == pod_uid and (config := self._container_config(container_id)) is not None
+        ]
+        return PodSnapshot(sandboxes=tuple(sandboxes), containers=tuple(containers))
+
+    async def list_pods(self) -> tuple[PodUID, ...]:
+        uids = set(self._pod_of.values())
+        for directory in self.sandboxes_dir.iterdir():
+            config = self._sandbox_config(directory.name)
+            if config is not None:
+                uids.add(PodUID(config["pod_uid"]))
+        return tuple(sorted(uids))
+
+    async def exec_sync(
+        self, container_id: ContainerID, command: tuple[str, ...], *, timeout: float
+    ) -> contract.ExecResult:
+        config = self._container_config(container_id)
+        if config is None:
+            raise contract.NotFound(f"container {container_id} not found")
+        state = monitor.read_state(self.containers_dir / container_id / "state")
+        if state.started is None or state.exit is not None:
+            raise contract.RuntimeFailure(f"container {container_id} is not running")
+        argv = ["env", "-i", *(f"{key}={value}" for key, value in config["env"]), *command]
+        if self.is_root:
+            nsenter = ["nsenter", "-t", str(state.started.pid), "-m", "-u", "-i", "-p", "-w"]
+            if config["uid"] is not None:
+                nsenter += ["-S", str(config["uid"])]
+            if config["gid"] is not None:
+                nsenter += ["-G", str(config["gid"])]
+            argv = [*nsenter, "--", *argv]
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+            raise
+        return contract.ExecResult(
+            exit_code=process.returncode if process.returncode is not None else -1,
+            stdout=stdout,
+            stderr=stderr,
+        )

@@ -1,0 +1,1 @@
+"""Persistence of desired objects, status and events (memory now; SQLite for the daemon)."""
