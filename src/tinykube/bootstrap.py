@@ -24,7 +24,8 @@ from tinykube.agent.clock import Clock, SystemClock
 from tinykube.agent.executor import NodeSettings
 from tinykube.agent.recorder import Recorder
 from tinykube.agent.running import Agent
-from tinykube.api.objects import ConfigMap, Secret
+from tinykube.api.meta import ObjectMeta, ObjectReference
+from tinykube.api.objects import ConfigMap, Event, EventSource, Secret
 from tinykube.api.pod import Pod
 from tinykube.api.status import PodCondition, PodStatus
 from tinykube.api.wire import Wire
@@ -127,10 +128,7 @@ class PodRun:
         self._remaining = set(uids)
         for uid in uids:
             pod = self.store.get_pod(uid)
-            recorder_scheduler = Recorder(
-                sink=self.store.put_event, clock=self.clock, node_name=""
-            )
-            _scheduled_event(recorder_scheduler, pod, node)
+            _scheduled_event(recorder, pod, node)
             agent.add_pod(uid)
         if not uids:
             self._done.set()
@@ -169,41 +167,34 @@ class PodRun:
 
 
 def _scheduled_event(recorder: Recorder, pod: Pod, node: str) -> None:
-    recorder.sink(
-        msgspec.structs.replace(
-            _event_template(recorder, pod, node),
-        )
-    )
-
-
-def _event_template(recorder: Recorder, pod: Pod, node: str) -> object:
-    from tinykube.api.meta import ObjectMeta, ObjectReference  # noqa: PLC0415
-    from tinykube.api.objects import Event, EventSource  # noqa: PLC0415
-
+    """The scheduler's `Scheduled` event (an events.k8s.io-style event, as kubectl shows it)."""
     now = recorder.clock.now()
     meta = pod.metadata
-    return Event(
-        kind="Event",
-        api_version="v1",
-        metadata=ObjectMeta(
-            name=f"{meta.name}.{uuid.uuid4().hex[:16]}",
-            namespace=meta.namespace,
-            creation_timestamp=now,
-        ),
-        involved_object=ObjectReference(
-            kind="Pod", namespace=meta.namespace, name=meta.name, uid=meta.uid, api_version="v1"
-        ),
-        reason="Scheduled",
-        message=f"Successfully assigned {meta.namespace}/{meta.name} to {node}",
-        source=EventSource(component="default-scheduler"),
-        first_timestamp=None,
-        last_timestamp=None,
-        count=0,
-        type="Normal",
-        event_time=now,
-        action="Binding",
-        reporting_component="default-scheduler",
-        reporting_instance=f"default-scheduler-{node}",
+    recorder.sink(
+        Event(
+            kind="Event",
+            api_version="v1",
+            metadata=ObjectMeta(
+                name=f"{meta.name}.{uuid.uuid4().hex[:16]}",
+                namespace=meta.namespace,
+                creation_timestamp=now,
+            ),
+            involved_object=ObjectReference(
+                kind="Pod",
+                namespace=meta.namespace,
+                name=meta.name,
+                uid=meta.uid,
+                api_version="v1",
+            ),
+            reason="Scheduled",
+            message=f"Successfully assigned {meta.namespace}/{meta.name} to {node}",
+            source=EventSource(component="default-scheduler"),
+            type="Normal",
+            event_time=now,
+            action="Binding",
+            reporting_component="default-scheduler",
+            reporting_instance=f"default-scheduler-{node}",
+        )
     )
 
 

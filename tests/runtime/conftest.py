@@ -72,7 +72,9 @@ class Harness:
         self.launched.append(launched)
         return launched
 
-    def wait_event(self, kind: str, container: Launched, timeout: float = WAIT_TIMEOUT) -> tuple[str, ...]:
+    def wait_event(
+        self, kind: str, container: Launched, timeout: float = WAIT_TIMEOUT
+    ) -> tuple[str, ...]:
         """Block until the monitor of `container` sent a `kind` datagram."""
         deadline = time.monotonic() + timeout
         while True:

@@ -9,6 +9,7 @@ as the kubelet's container log manager does it (`<log>.<YYYYMMDD-HHMMSS>`, MaxFi
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import signal
@@ -162,7 +163,13 @@ def test_workdir_hostname_and_identity(harness: Harness) -> None:
     )
     record = harness.wait_exit(container)
     assert record.exit_code == 0
-    assert stdout_lines(container) == ["/var/tk-workdir/sub", "pod-a", "65534", "65534", "65534 4242"]
+    assert stdout_lines(container) == [
+        "/var/tk-workdir/sub",
+        "pod-a",
+        "65534",
+        "65534",
+        "65534 4242",
+    ]
     assert not Path("/var/tk-workdir").exists()  # created in the overlay only
 
 
@@ -237,7 +244,9 @@ def test_cri_log_records(harness: Harness) -> None:
 
 
 def test_lines_longer_than_16k_are_split(harness: Harness) -> None:
-    script = "head -c 16385 /dev/zero | tr '\\0' a; echo; head -c 16384 /dev/zero | tr '\\0' b; echo"
+    script = (
+        "head -c 16385 /dev/zero | tr '\\0' a; echo; head -c 16384 /dev/zero | tr '\\0' b; echo"
+    )
     container = harness.launch("sh", "-c", script)
     harness.wait_exit(container)
     assert read_log(container.log_path) == [
@@ -263,13 +272,30 @@ def test_log_rotation(harness: Harness) -> None:
 # ---------------------------------------------------------------------------- the monitor
 
 
+def test_pipes_held_by_orphans_delay_the_exit_record_only_briefly(harness: Harness) -> None:
+    # Without a pid namespace a background process can keep stdout open after the main
+    # process exits; the monitor drains for a bounded time (1 s), not until the orphan ends.
+    container = harness.launch("sh", "-c", "sleep 4 & echo hi", new_pid=False)
+    started = time.monotonic()
+    record = harness.wait_exit(container)
+    assert time.monotonic() - started < 3.0
+    assert record.exit_code == 0
+    assert stdout_lines(container) == ["hi"]
+
+
 def test_monitor_survives_the_death_of_its_launcher(harness: Harness) -> None:
     spec = harness.spec("sleep", "600")
     monitor.write_spec(spec, spec.state_dir / "spec")
     # The launcher prints the monitor's pid and lingers, like an agent; then its whole
     # process group is SIGKILLed.
     launcher = subprocess.Popen(
-        ["sh", "-c", '"$0" "$1" && exec sleep 600', str(harness.binary), str(spec.state_dir / "spec")],
+        [
+            "sh",
+            "-c",
+            '"$0" "$1" && exec sleep 600',
+            str(harness.binary),
+            str(spec.state_dir / "spec"),
+        ],
         stdout=subprocess.PIPE,
         start_new_session=True,
     )
@@ -289,18 +315,14 @@ def test_monitor_survives_the_death_of_its_launcher(harness: Harness) -> None:
 
 def test_long_state_dir_paths(harness: Harness) -> None:
     spec = harness.spec("sleep", "600")
-    deep = spec.state_dir / ("d" * 60) / ("e" * 60)
+    deep = spec.state_dir / ("d" * 60) / ("e" * 60)  # control.sock beyond sun_path's 108 bytes
     deep.mkdir(parents=True)
     container = harness.launch_spec(
-        monitor.MonitorSpec(**{**_fields(spec), "state_dir": deep, "log_path": deep / "0.log"})
+        dataclasses.replace(spec, state_dir=deep, log_path=deep / "0.log")
     )
     harness.wait_started(container)
     monitor.send_signal(deep, signal.SIGKILL)
     assert harness.wait_exit(container).exit_code == 137
-
-
-def _fields(spec: monitor.MonitorSpec) -> dict[str, object]:
-    return {name: getattr(spec, name) for name in spec.__dataclass_fields__}
 
 
 def test_private_memory_under_1_mib(harness: Harness) -> None:
@@ -315,7 +337,9 @@ def test_private_memory_under_1_mib(harness: Harness) -> None:
 
 def test_launch_reports_setup_failure(harness: Harness, tmp_path: Path) -> None:
     spec = harness.spec("true", log_path=tmp_path / "missing-dir" / "0.log")
-    with pytest.raises(monitor.MonitorLaunchError, match="open log_path: No such file or directory"):
+    with pytest.raises(
+        monitor.MonitorLaunchError, match="open log_path: No such file or directory"
+    ):
         harness.launch_spec(spec)
 
 
@@ -353,7 +377,10 @@ def memory_cgroup() -> Iterator[Path]:
 
 def test_memory_limit_gives_oom_killed(harness: Harness, memory_cgroup: Path) -> None:
     container = harness.launch(
-        sys.executable, "-c", "x = b'a' * (512 << 20)", cgroup_procs=(memory_cgroup / "cgroup.procs",)
+        sys.executable,
+        "-c",
+        "x = b'a' * (512 << 20)",
+        cgroup_procs=(memory_cgroup / "cgroup.procs",),
     )
     record = harness.wait_exit(container)
     assert (record.exit_code, record.signal, record.reason, record.oom_killed) == (

@@ -69,8 +69,9 @@ def _mounts(
     for mount in container.volume_mounts:
         volume = volumes.get(mount.name)
         if volume is None:
-            raise environment.ConfigError(f"cannot find volume {mount.name!r} to mount into "
-                                          f"container {container.name!r}")
+            raise environment.ConfigError(
+                f"cannot find volume {mount.name!r} to mount into container {container.name!r}"
+            )
         host = volume.host_path
         sub_path = mount.sub_path
         if mount.sub_path_expr:

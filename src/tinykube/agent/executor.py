@@ -11,6 +11,7 @@ until a later start succeeds. `terminate` stops running containers in Kubernetes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,7 +85,10 @@ class Executor:
         if self.state.volumes is None:
             try:
                 self.state.volumes = volumes.prepare_volumes(
-                    pod, pods_dir=self.node.pods_dir, sources=sources, now=self.clock.now(),
+                    pod,
+                    pods_dir=self.node.pods_dir,
+                    sources=sources,
+                    now=self.clock.now(),
                     can_mount=self.node.can_mount,
                 )
             except volumes.VolumeError as exc:
@@ -104,7 +108,10 @@ class Executor:
     ) -> SandboxID | None:
         try:
             self.state.volumes = volumes.prepare_volumes(
-                pod, pods_dir=self.node.pods_dir, sources=sources, now=self.clock.now(),
+                pod,
+                pods_dir=self.node.pods_dir,
+                sources=sources,
+                now=self.clock.now(),
                 can_mount=self.node.can_mount,
             )
         except volumes.VolumeError as exc:
@@ -112,7 +119,9 @@ class Executor:
             return None
         if attempt > 0:
             self.recorder.pod_event(
-                pod, type="Normal", reason="SandboxChanged",
+                pod,
+                type="Normal",
+                reason="SandboxChanged",
                 message="Pod sandbox changed, it will be killed and re-created.",
             )
         config = contract.SandboxConfig(
@@ -126,7 +135,9 @@ class Executor:
             return await self.runtime.run_pod_sandbox(config)
         except contract.RuntimeFailure as exc:
             self.recorder.pod_event(
-                pod, type="Warning", reason="FailedCreatePodSandBox",
+                pod,
+                type="Warning",
+                reason="FailedCreatePodSandBox",
                 message=f"Failed to create pod sandbox: {exc}",
             )
             return None
@@ -144,8 +155,12 @@ class Executor:
         name = container.name
         try:
             config = containers.build_container_config(
-                pod, container, attempt=info.attempt, volumes=self.state.volumes or {},
-                sources=sources, logs_dir=self.node.logs_dir,
+                pod,
+                container,
+                attempt=info.attempt,
+                volumes=self.state.volumes or {},
+                sources=sources,
+                logs_dir=self.node.logs_dir,
             )
             container_id = await self.runtime.create_container(sandbox_id, config)
         except (environment.ConfigError, contract.ConfigError) as exc:
@@ -168,12 +183,16 @@ class Executor:
             result = await self.run_hook(pod, container, container_id, post_start)
             if not result.success:
                 self.recorder.container_event(
-                    pod, name, type="Warning", reason="FailedPostStartHook",
+                    pod,
+                    name,
+                    type="Warning",
+                    reason="FailedPostStartHook",
                     message=f"PostStartHook failed: {result.output}".rstrip(": "),
                 )
                 await self._stop(pod, container_id, name, grace=_grace(pod))
-                return self._start_failed(pod, name, "PostStartHookError", result.output,
-                                          event=False)
+                return self._start_failed(
+                    pod, name, "PostStartHookError", result.output, event=False
+                )
         self.probes.ensure(container, container_id, tg)
         return True
 
@@ -188,8 +207,13 @@ class Executor:
         return False
 
     async def run_hook(
-        self, pod: Pod, container: Container, container_id: ContainerID,
-        handler: LifecycleHandler, *, timeout: float | None = None,
+        self,
+        pod: Pod,
+        container: Container,
+        container_id: ContainerID,
+        handler: LifecycleHandler,
+        *,
+        timeout: float | None = None,
     ) -> handlers.HandlerResult:
         limit = float(_grace(pod)) if timeout is None else timeout
         if handler.exec is not None:
@@ -198,7 +222,9 @@ class Executor:
             )
         if handler.http_get is not None:
             return await handlers.run_http(
-                handler.http_get, container, default_host=self.node.host_ip,
+                handler.http_get,
+                container,
+                default_host=self.node.host_ip,
                 timeout=max(limit, 1.0),
             )
         if handler.sleep is not None:
@@ -209,12 +235,10 @@ class Executor:
         return handlers.HandlerResult(False, "hook has no handler")
 
     async def _stop(self, pod: Pod, container_id: ContainerID, name: str, *, grace: int) -> None:
-        try:
+        with contextlib.suppress(contract.NotFound):
             await self.runtime.stop_container(
                 container_id, timeout=float(max(grace, terminate.MINIMUM_GRACE_SECONDS))
             )
-        except contract.NotFound:
-            pass
 
     # --- termination ----------------------------------------------------------------------
 
@@ -232,31 +256,40 @@ class Executor:
             try:
                 if announce:
                     self.recorder.container_event(
-                        pod, stop.name, type="Normal", reason="Killing",
+                        pod,
+                        stop.name,
+                        type="Normal",
+                        reason="Killing",
                         message=f"Stopping container {stop.name}",
                     )
                 if stop.pre_stop is not None:
                     remaining = max(deadline - self.clock.monotonic(), 0.0)
                     try:
                         result = await asyncio.wait_for(
-                            self.run_hook(pod, by_name[stop.name], stop.container_id,
-                                          stop.pre_stop, timeout=remaining),
+                            self.run_hook(
+                                pod,
+                                by_name[stop.name],
+                                stop.container_id,
+                                stop.pre_stop,
+                                timeout=remaining,
+                            ),
                             timeout=remaining if remaining > 0 else None,
                         )
                     except TimeoutError:
                         result = handlers.HandlerResult(False, "timed out")
                     if not result.success:
                         self.recorder.container_event(
-                            pod, stop.name, type="Warning", reason="FailedPreStopHook",
+                            pod,
+                            stop.name,
+                            type="Warning",
+                            reason="FailedPreStopHook",
                             message=f"PreStopHook failed: {result.output}".rstrip(": "),
                         )
                 waits = [exited[other].wait() for other in stop.wait_for if other in exited]
                 if waits:
                     remaining = max(deadline - self.clock.monotonic(), 0.0)
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(asyncio.gather(*waits), timeout=remaining)
-                    except TimeoutError:
-                        pass
                 remaining = max(deadline - self.clock.monotonic(), 0.0)
                 await self._stop(pod, stop.container_id, stop.name, grace=int(remaining + 0.999))
             finally:
@@ -268,10 +301,8 @@ class Executor:
 
     async def kill_sandboxes(self, observed: PodSnapshot) -> None:
         for sandbox in observed.sandboxes:
-            try:
+            with contextlib.suppress(contract.NotFound):
                 await self.runtime.stop_pod_sandbox(sandbox.id)
-            except contract.NotFound:
-                pass
 
 
 def _grace(pod: Pod) -> int:

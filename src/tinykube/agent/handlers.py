@@ -9,6 +9,7 @@ to other hosts); tcpSocket when a connection opens; grpc per the gRPC health pro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 import urllib.parse
 from dataclasses import dataclass
@@ -93,9 +94,7 @@ async def run_http(
     return HandlerResult(False, f"HTTP probe failed with statuscode: {status}")
 
 
-async def _http_get(
-    host: str, port: int, path: str, headers: dict[str, str], *, tls: bool
-) -> int:
+async def _http_get(host: str, port: int, path: str, headers: dict[str, str], *, tls: bool) -> int:
     context = None
     if tls:
         context = ssl.create_default_context()
@@ -115,10 +114,8 @@ async def _http_get(
         return int(parts[1])
     finally:
         writer.close()
-        try:
+        with contextlib.suppress(OSError):
             await writer.wait_closed()
-        except OSError:
-            pass
 
 
 async def run_tcp(host: str, port: int | None, *, timeout: float) -> HandlerResult:
@@ -129,15 +126,15 @@ async def run_tcp(host: str, port: int | None, *, timeout: float) -> HandlerResu
     except TimeoutError:
         return HandlerResult(False, f"dial tcp {host}:{port}: i/o timeout")
     except OSError as exc:
-        reason = "connect: connection refused" if isinstance(
-            exc, ConnectionRefusedError
-        ) else (exc.strerror or str(exc))
+        reason = (
+            "connect: connection refused"
+            if isinstance(exc, ConnectionRefusedError)
+            else (exc.strerror or str(exc))
+        )
         return HandlerResult(False, f"dial tcp {host}:{port}: {reason}")
     writer.close()
-    try:
+    with contextlib.suppress(OSError):
         await writer.wait_closed()
-    except OSError:
-        pass
     return HandlerResult(True, "")
 
 
@@ -160,14 +157,15 @@ async def run_grpc(host: str, port: int, service: str | None, *, timeout: float)
         if exc.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
             return HandlerResult(False, f"timeout: health rpc did not complete within {timeout}s")
         return HandlerResult(
-            False, f"error: health rpc probe failed: rpc error: code = {exc.code().name.title()}"
-            f" desc = {exc.details()}"
+            False,
+            f"error: health rpc probe failed: rpc error: code = {exc.code().name.title()}"
+            f" desc = {exc.details()}",
         )
     status = _health_status(response)
     if status == 1:
         return HandlerResult(True, "")
     names = {0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING", 3: "SERVICE_UNKNOWN"}
-    return HandlerResult(False, f"service unhealthy (responded with \"{names.get(status, status)}\")")
+    return HandlerResult(False, f'service unhealthy (responded with "{names.get(status, status)}")')
 
 
 def _varint(value: int) -> bytes:

@@ -65,7 +65,9 @@ class ProbeManager:
     _tasks: dict[ContainerID, list[asyncio.Task[None]]] = field(default_factory=dict)
     _stopped_liveness: bool = False
 
-    def ensure(self, container: Container, container_id: ContainerID, tg: asyncio.TaskGroup) -> None:
+    def ensure(
+        self, container: Container, container_id: ContainerID, tg: asyncio.TaskGroup
+    ) -> None:
         """Start the workers of a running container instance (once)."""
         if container_id in self._tasks:
             return
@@ -77,9 +79,7 @@ class ProbeManager:
             (ProbeKind.READINESS, container.readiness_probe),
         ):
             if probe is not None:
-                tasks.append(
-                    tg.create_task(self._work(kind, probe, container, container_id))
-                )
+                tasks.append(tg.create_task(self._work(kind, probe, container, container_id)))
         self._tasks[container_id] = tasks
 
     def forget(self, live: set[ContainerID]) -> None:

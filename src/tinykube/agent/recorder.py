@@ -10,10 +10,10 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tinykube.agent.clock import Clock
 from tinykube.api.meta import ObjectMeta, ObjectReference
 from tinykube.api.objects import Event, EventSource
 from tinykube.api.pod import Pod
-from tinykube.agent.clock import Clock
 
 EventSink = Callable[[Event], None]
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinykube.api.objects import ConfigMap, Secret
+from tinykube.api.objects import ConfigMap
 from tinykube.api.pod import KeyToPath, Pod, Volume
 from tinykube.core import environment
 
@@ -171,7 +171,11 @@ def _check_host_path(path: Path, kind: str) -> None:
 
 
 def _select(
-    data: Mapping[str, bytes], items: tuple[KeyToPath, ...], *, kind: str, name: str,
+    data: Mapping[str, bytes],
+    items: tuple[KeyToPath, ...],
+    *,
+    kind: str,
+    name: str,
     optional: bool,
 ) -> dict[str, tuple[bytes, int | None]]:
     if not items:
@@ -181,9 +185,11 @@ def _select(
         if item.key not in data:
             if optional:
                 continue
-            raise VolumeError(f"configmap references non-existent config key: {item.key}"
-                              if kind == "configmap"
-                              else f"references non-existent secret key: {item.key}")
+            raise VolumeError(
+                f"configmap references non-existent config key: {item.key}"
+                if kind == "configmap"
+                else f"references non-existent secret key: {item.key}"
+            )
         selected[item.path] = (data[item.key], item.mode)
     return selected
 
@@ -199,8 +205,13 @@ def _volume_files(
                 return {}, _mode(source.default_mode)
             raise VolumeError(f'configmap "{source.name}" not found')
         return (
-            _select(config_map_bytes(config_map), source.items, kind="configmap",
-                    name=source.name, optional=bool(source.optional)),
+            _select(
+                config_map_bytes(config_map),
+                source.items,
+                kind="configmap",
+                name=source.name,
+                optional=bool(source.optional),
+            ),
             _mode(source.default_mode),
         )
     if volume.secret is not None:
@@ -211,8 +222,13 @@ def _volume_files(
                 return {}, _mode(secret_source.default_mode)
             raise VolumeError(f'secret "{secret_source.secret_name}" not found')
         return (
-            _select(environment.secret_data(secret), secret_source.items, kind="secret",
-                    name=secret_source.secret_name, optional=bool(secret_source.optional)),
+            _select(
+                environment.secret_data(secret),
+                secret_source.items,
+                kind="secret",
+                name=secret_source.secret_name,
+                optional=bool(secret_source.optional),
+            ),
             _mode(secret_source.default_mode),
         )
     if volume.downward_api is not None:
@@ -238,8 +254,15 @@ def _projected_files(
                 if ref.optional:
                     continue
                 raise VolumeError(f'configmap "{ref.name}" not found')
-            files.update(_select(config_map_bytes(config_map), ref.items, kind="configmap",
-                                 name=ref.name, optional=bool(ref.optional)))
+            files.update(
+                _select(
+                    config_map_bytes(config_map),
+                    ref.items,
+                    kind="configmap",
+                    name=ref.name,
+                    optional=bool(ref.optional),
+                )
+            )
         if projection.secret is not None:
             secret_ref = projection.secret
             secret = sources.secrets.get(secret_ref.name)
@@ -247,9 +270,15 @@ def _projected_files(
                 if secret_ref.optional:
                     continue
                 raise VolumeError(f'secret "{secret_ref.name}" not found')
-            files.update(_select(environment.secret_data(secret), secret_ref.items,
-                                 kind="secret", name=secret_ref.name,
-                                 optional=bool(secret_ref.optional)))
+            files.update(
+                _select(
+                    environment.secret_data(secret),
+                    secret_ref.items,
+                    kind="secret",
+                    name=secret_ref.name,
+                    optional=bool(secret_ref.optional),
+                )
+            )
         if projection.downward_api is not None:
             for item in projection.downward_api.items:
                 files[item.path] = (_downward_value(pod, item, sources), item.mode)
@@ -263,8 +292,11 @@ def _downward_value(pod: Pod, item: object, sources: environment.EnvSources) -> 
         return environment.field_value(pod, field_ref.field_path, sources).encode()
     if resource_ref is not None:
         container = next(
-            (c for c in (*pod.spec.init_containers, *pod.spec.containers)
-             if c.name == resource_ref.container_name),
+            (
+                c
+                for c in (*pod.spec.init_containers, *pod.spec.containers)
+                if c.name == resource_ref.container_name
+            ),
             None,
         )
         if container is None:

@@ -12,6 +12,7 @@ writes the terminal status and ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,12 +81,19 @@ class PodWorker:
     async def run(self) -> None:
         pod = self.store.get_pod(self.uid)
         probes = ProbeManager(
-            pod=pod, runtime=self.runtime, recorder=self.recorder, on_change=self.wake,
+            pod=pod,
+            runtime=self.runtime,
+            recorder=self.recorder,
+            on_change=self.wake,
             host=self.node.host_ip,
         )
         executor = Executor(
-            runtime=self.runtime, recorder=self.recorder, clock=self.clock, node=self.node,
-            probes=probes, state=self._state,
+            runtime=self.runtime,
+            recorder=self.recorder,
+            clock=self.clock,
+            node=self.node,
+            probes=probes,
+            state=self._state,
         )
         async with asyncio.TaskGroup() as tg:
             try:
@@ -113,9 +121,7 @@ class PodWorker:
             pod = self.store.get_pod(self.uid)
             observed = await self.runtime.pod_snapshot(self.uid)
             probes.pod = pod
-            probes.forget(
-                {c.id for c in observed.containers if c.state is ContainerState.RUNNING}
-            )
+            probes.forget({c.id for c in observed.containers if c.state is ContainerState.RUNNING})
             now = self.clock.now()
             agent = AgentState(
                 probes=dict(probes.results),
@@ -144,10 +150,8 @@ class PodWorker:
         timeout: float | None = None
         if until is not None:
             timeout = max((until - self.clock.now()).total_seconds(), 0.0)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
-        except TimeoutError:
-            pass
 
     def _write_status(
         self,
@@ -160,7 +164,11 @@ class PodWorker:
         terminal: bool = False,
     ) -> Pod:
         generated = status.generate_pod_status(
-            pod, observed, agent=agent, waits=actions.waits, now=now,
+            pod,
+            observed,
+            agent=agent,
+            waits=actions.waits,
+            now=now,
             node=status.NodeInfo(host_ip=self.node.host_ip, runtime_name=self.runtime.name),
             pod_is_terminal=terminal,
         )
@@ -175,7 +183,10 @@ class PodWorker:
             self._state.announced_waits.add(key)
             meta = pod.metadata
             self.recorder.container_event(
-                pod, wait.name, type="Warning", reason="BackOff",
+                pod,
+                wait.name,
+                type="Warning",
+                reason="BackOff",
                 message=f"Back-off restarting failed container {wait.name} in pod "
                 f"{meta.name}_{meta.namespace}({meta.uid})",
             )
@@ -192,13 +203,13 @@ class PodWorker:
                 pod, type="Normal", reason="DeadlineExceeded", message=status.DEADLINE_MESSAGE
             )
         await executor.terminate(
-            pod, observed, grace=terminate.termination_grace_seconds(pod),
+            pod,
+            observed,
+            grace=terminate.termination_grace_seconds(pod),
             announce=reason is not PodKillReason.TERMINAL,
         )
         await executor.kill_sandboxes(await self.runtime.pod_snapshot(self.uid))
         final = await self.runtime.pod_snapshot(self.uid)
         pod = self.store.get_pod(self.uid)
         agent = AgentState(start_failures=dict(self._state.start_failures))
-        self._write_status(
-            pod, final, agent, PodActions(), now=self.clock.now(), terminal=True
-        )
+        self._write_status(pod, final, agent, PodActions(), now=self.clock.now(), terminal=True)

@@ -335,7 +335,7 @@ def _interpret_exponent(suffix: str) -> tuple[int, int, Format] | None:
     return None
 
 
-def _parse_fast(  # noqa: PLR0917 - positional arguments on the hot path
+def _parse_fast(
     text: str, negative: bool, num: str, denom: str, exponent: int, fmt: Format
 ) -> Quantity | None:
     """The int64 fast path of ParseQuantity, which also decides whether `text` is kept."""

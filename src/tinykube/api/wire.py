@@ -64,6 +64,9 @@ def wire_name(attribute: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+@typing.dataclass_transform(
+    frozen_default=True, kw_only_default=True, field_specifiers=(msgspec.field,)
+)
 class Wire(
     msgspec.Struct,
     frozen=True,

@@ -51,11 +51,17 @@ def parse_duration(text: str) -> float:
 
 def add_kubelet_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--initial-restart-backoff", type=parse_duration, default=10.0, metavar="DURATION",
+        "--initial-restart-backoff",
+        type=parse_duration,
+        default=10.0,
+        metavar="DURATION",
         help="first crash-loop back-off delay (kubelet default 10s)",
     )
     parser.add_argument(
-        "--max-restart-backoff", type=parse_duration, default=300.0, metavar="DURATION",
+        "--max-restart-backoff",
+        type=parse_duration,
+        default=300.0,
+        metavar="DURATION",
         help="longest crash-loop back-off delay (kubelet default 300s)",
     )
 
@@ -68,7 +74,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "-f", "--filename", action="append", required=True, metavar="FILE",
+        "-f",
+        "--filename",
+        action="append",
+        required=True,
+        metavar="FILE",
         help="a manifest file, a directory of them, or - for stdin (repeatable)",
     )
     parser.add_argument("-R", "--recursive", action="store_true", help="recurse into directories")
@@ -76,7 +86,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "-o", "--output", choices=("json", "yaml"), help="print the final pods on stdout"
     )
     parser.add_argument(
-        "--timeout", type=parse_duration, metavar="DURATION",
+        "--timeout",
+        type=parse_duration,
+        metavar="DURATION",
         help="delete the pods gracefully after this long",
     )
     parser.add_argument("--events", action="store_true", help="show events as they happen")
@@ -84,7 +96,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--runtime", choices=("process",), default="process", help="container runtime"
     )
     parser.add_argument(
-        "--state-dir", type=Path, metavar="DIR",
+        "--state-dir",
+        type=Path,
+        metavar="DIR",
         help="where volumes, logs and runtime state live (default: a temporary directory)",
     )
     add_kubelet_flags(parser)
@@ -126,8 +140,10 @@ def _commands_present(objects: list[Wire]) -> bool:
     for obj in objects:
         if not isinstance(obj, Pod):
             continue
-        for kind, items in (("initContainers", obj.spec.init_containers),
-                            ("containers", obj.spec.containers)):
+        for kind, items in (
+            ("initContainers", obj.spec.init_containers),
+            ("containers", obj.spec.containers),
+        ):
             for index, container in enumerate(items):
                 if not container.command:
                     print(
@@ -146,8 +162,10 @@ def run(args: argparse.Namespace) -> int:
     if objects is None:
         return 2
     if args.max_restart_backoff < args.initial_restart_backoff:
-        print("error: --max-restart-backoff must not be shorter than --initial-restart-backoff",
-              file=sys.stderr)
+        print(
+            "error: --max-restart-backoff must not be shorter than --initial-restart-backoff",
+            file=sys.stderr,
+        )
         return 2
     with contextlib.ExitStack() as stack:
         state_dir = args.state_dir
@@ -178,7 +196,9 @@ async def _run(pod_run: bootstrap.PodRun, args: argparse.Namespace) -> list[Pod]
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     progress = view.Progress(
-        store=pod_run.store, clock=pod_run.clock, show_events=args.events,
+        store=pod_run.store,
+        clock=pod_run.clock,
+        show_events=args.events,
         live=sys.stderr.isatty() and os.environ.get("TERM") != "dumb",
     )
     pod_run.store.listeners.append(progress.on_change)
@@ -207,4 +227,3 @@ def _print_output(pods: list[Pod], output: str | None) -> None:
         sys.stdout.write(json.dumps(listing, indent=4) + "\n")
     else:
         sys.stdout.write(printers.to_kubectl_yaml(listing))
-

@@ -58,7 +58,9 @@ class Progress:
             from rich.live import Live  # noqa: PLC0415
 
             self._live = Live(
-                self._render(), console=Console(stderr=True), refresh_per_second=10,
+                self._render(),
+                console=Console(stderr=True),
+                refresh_per_second=10,
                 transient=False,
             )
             self._live.__enter__()

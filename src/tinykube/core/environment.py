@@ -81,8 +81,8 @@ def container_environment(
                 if secret_ref.optional:
                     continue
                 raise ConfigError(f'secret "{secret_ref.name}" not found')
-            for key, value in secret_data(secret).items():
-                env[source.prefix + key] = value.decode("utf-8", "replace")
+            for key, raw in secret_data(secret).items():
+                env[source.prefix + key] = raw.decode("utf-8", "replace")
     for variable in container.env:
         if variable.value_from is not None:
             resolved = _value_from(pod, container, variable.value_from, sources, namespace)
@@ -157,18 +157,18 @@ def _value_from(
     if source.field_ref is not None:
         return field_value(pod, source.field_ref.field_path, sources)
     if source.resource_field_ref is not None:
-        ref = source.resource_field_ref
+        field_ref = source.resource_field_ref
         target = container
-        if ref.container_name:
+        if field_ref.container_name:
             target = next(
                 (
                     candidate
                     for candidate in (*pod.spec.init_containers, *pod.spec.containers)
-                    if candidate.name == ref.container_name
+                    if candidate.name == field_ref.container_name
                 ),
                 container,
             )
-        return resource_value(target, ref.resource, ref.divisor, sources)
+        return resource_value(target, field_ref.resource, field_ref.divisor, sources)
     return None
 
 
@@ -232,4 +232,3 @@ def resource_value(
 def _fraction(quantity: Quantity) -> fractions.Fraction:
     coef, exp = quantity.as_decimal()
     return fractions.Fraction(coef) * fractions.Fraction(10) ** exp
-

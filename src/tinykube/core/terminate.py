@@ -66,7 +66,10 @@ def compute_termination_plan(pod: Pod, observed: PodSnapshot) -> tuple[Container
 
 
 def _stop(
-    container: Container, container_id: ContainerID, *, is_init: bool,
+    container: Container,
+    container_id: ContainerID,
+    *,
+    is_init: bool,
     wait_for: tuple[ContainerID, ...],
 ) -> ContainerStop:
     lifecycle = container.lifecycle

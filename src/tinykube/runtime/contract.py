@@ -156,9 +156,7 @@ class RuntimeService(Protocol):
         """Forget a stopped sandbox and its containers. Idempotent."""
         ...
 
-    async def create_container(
-        self, sandbox_id: SandboxID, config: ContainerConfig
-    ) -> ContainerID:
+    async def create_container(self, sandbox_id: SandboxID, config: ContainerConfig) -> ContainerID:
         """Create (not start) a container; raises ConfigError/CreateFailed."""
         ...
 

@@ -160,6 +160,21 @@ def _container_at(text: str, position: int) -> str:
     return stack[-1] if stack else ""
 
 
+_LITERALS: Final = {"t": "true", "f": "false", "n": "null"}
+
+
+def _literal_problem(text: str, start: int) -> str:
+    """Go's error inside a misspelt `true`, `false` or `null`."""
+    literal = _LITERALS[text[start]]
+    offset = 0
+    while offset < len(literal) and start + offset < len(text):
+        if text[start + offset] != literal[offset]:
+            found, wanted = _go_quote_char(text[start + offset]), _go_quote_char(literal[offset])
+            return f"invalid character {found} in literal {literal} (expecting {wanted})"
+        offset += 1
+    return "unexpected end of JSON input"
+
+
 def json_object_problem(data: bytes) -> str | None:
     """Go's `json.Unmarshal(data, &map[string]interface{}{})` error text, close enough."""
     text = data.decode("utf-8", "replace")
@@ -168,6 +183,8 @@ def json_object_problem(data: bytes) -> str | None:
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text) or exc.msg.startswith("Unterminated string"):
             return "unexpected end of JSON input"
+        if exc.msg == "Expecting value" and text[exc.pos] in _LITERALS:
+            return _literal_problem(text, exc.pos)
         char = _go_quote_char(text[exc.pos])
         context = {
             "Expecting value": "looking for beginning of value",

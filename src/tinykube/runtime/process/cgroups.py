@@ -41,8 +41,10 @@ class CgroupManager:
         self.available = os.geteuid() == 0 and os.access(
             root if self.unified else root / "memory", os.W_OK
         )
-        self.problem = "" if self.available else (
-            "cgroups are not writable (run as root for cpu and memory limits)"
+        self.problem = (
+            ""
+            if self.available
+            else ("cgroups are not writable (run as root for cpu and memory limits)")
         )
 
     def create(self, pod_uid: str, container_id: str, resources: LinuxResources) -> ContainerCgroup:
@@ -58,8 +60,11 @@ class CgroupManager:
                 _write(directory / "memory.swap.max", "0", required=False)
             quota = str(resources.cpu_quota) if resources.cpu_quota else "max"
             _write(directory / "cpu.max", f"{quota} {resources.cpu_period}", required=False)
-            _write(directory / "cpu.weight", str(_weight_from_shares(resources.cpu_shares)),
-                   required=False)
+            _write(
+                directory / "cpu.weight",
+                str(_weight_from_shares(resources.cpu_shares)),
+                required=False,
+            )
             return ContainerCgroup(procs_files=(directory / "cgroup.procs",), memory_dir=directory)
         memory = self.root / "memory" / relative
         cpu = self.root / "cpu" / relative
@@ -67,12 +72,18 @@ class CgroupManager:
         cpu.mkdir(parents=True, exist_ok=True)
         if resources.memory_limit_bytes:
             _write(memory / "memory.limit_in_bytes", str(resources.memory_limit_bytes))
-            _write(memory / "memory.memsw.limit_in_bytes", str(resources.memory_limit_bytes),
-                   required=False)
+            _write(
+                memory / "memory.memsw.limit_in_bytes",
+                str(resources.memory_limit_bytes),
+                required=False,
+            )
         _write(cpu / "cpu.shares", str(resources.cpu_shares), required=False)
         _write(cpu / "cpu.cfs_period_us", str(resources.cpu_period), required=False)
-        _write(cpu / "cpu.cfs_quota_us",
-               str(resources.cpu_quota) if resources.cpu_quota else "-1", required=False)
+        _write(
+            cpu / "cpu.cfs_quota_us",
+            str(resources.cpu_quota) if resources.cpu_quota else "-1",
+            required=False,
+        )
         return ContainerCgroup(
             procs_files=(memory / "cgroup.procs", cpu / "cgroup.procs"), memory_dir=memory
         )

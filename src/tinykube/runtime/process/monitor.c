@@ -46,9 +46,15 @@
  * Fresh inside: /proc (of the container's pid namespace), /sys (sysfs,
  * read-only), /dev (tmpfs with null, zero, full, random, urandom and tty
  * bound from the host, a private devpts, /dev/shm tmpfs, /dev/mqueue when
- * newipc=1).  rootfs=none keeps the host tree (in a private mount namespace;
- * /proc is remounted when newpid=1); mount points are then created on the
- * host itself.
+ * newipc=1).  rootfs=none keeps the host tree (in a private mount namespace
+ * if anything is mounted; /proc is remounted when newpid=1); mount points are
+ * then created on the host itself.  With rootfs=none, no mounts and no new
+ * namespaces the monitor also works unprivileged.
+ *
+ * Logs follow containerd's CRI logger: "<time> <stream> <F|P> <text>\n" with
+ * the time in UTC and nine fractional digits, "\n" or "\r\n" ending a line,
+ * lines longer than 16 KiB split into P records and trailing data at EOF
+ * written as a P record.  Rotation follows the kubelet's log manager.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -515,7 +521,7 @@ static void child_main(const struct spec *sp, const struct child_fds *fds)
         if (write_file(sp->cgroup_procs.v[i], "0") < 0)
             child_fail(rep, "join cgroup %s: %s", sp->cgroup_procs.v[i], go_strerror(errno, buf));
     snprintf(buf, sizeof buf, "%d", sp->oom_score_adj); /* the monitor runs at -1000 */
-    if (write_file("/proc/self/oom_score_adj", buf) < 0)
+    if (write_file("/proc/self/oom_score_adj", buf) < 0 && geteuid() == 0)
         child_fail(rep, "set oom_score_adj: %s", go_strerror(errno, buf));
 
     /* Namespaces: join first (pid was joined by the monitor), then create. */
@@ -529,12 +535,15 @@ static void child_main(const struct spec *sp, const struct child_fds *fds)
             child_fail(rep, "join namespace %s: %s", ns, go_strerror(errno, buf));
         close(fd);
     }
-    int flags = CLONE_NEWNS | (sp->newuts ? CLONE_NEWUTS : 0) | (sp->newipc ? CLONE_NEWIPC : 0);
-    if (unshare(flags) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    /* A private mount namespace whenever anything is mounted; without any
+     * mount and namespace an unprivileged monitor can run plain processes. */
+    size_t nm = sp->mounts.n + (sp->term_message_path ? 1 : 0);
+    int newns = sp->overlay || sp->newpid || nm > 0;
+    int flags = (newns ? CLONE_NEWNS : 0) | (sp->newuts ? CLONE_NEWUTS : 0) | (sp->newipc ? CLONE_NEWIPC : 0);
+    if ((flags && unshare(flags) < 0) || (newns && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0))
         child_fail(rep, "create namespaces: %s", go_strerror(errno, buf));
 
-    /* Mount sources are host paths: open them before the root changes. */
-    size_t nm = sp->mounts.n + (sp->term_message_path ? 1 : 0);
+    /* Mount sources are host paths: capture them before the root changes. */
     int *src = calloc(nm + 1, sizeof *src);
     const char **dst = calloc(nm + 1, sizeof *dst);
     int *ro = calloc(nm + 1, sizeof *ro);

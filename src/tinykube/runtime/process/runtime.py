@@ -151,7 +151,7 @@ class ProcessRuntime:
             )
         )
 
-    async def events(self) -> AsyncIterator[contract.RuntimeEvent]:  # type: ignore[override]
+    async def events(self) -> AsyncIterator[contract.RuntimeEvent]:
         while True:
             yield await self._events.get()
 
@@ -285,9 +285,7 @@ class ProcessRuntime:
                 "argv": [*config.command, *config.args],
                 "env": sorted(env.items()),
                 "working_dir": config.working_dir,
-                "mounts": [
-                    [m.host_path, m.container_path, m.read_only] for m in config.mounts
-                ],
+                "mounts": [[m.host_path, m.container_path, m.read_only] for m in config.mounts],
                 "uid": config.run_as_user,
                 "gid": config.run_as_group,
                 "groups": list(config.supplemental_groups),
@@ -316,7 +314,7 @@ class ProcessRuntime:
             group = self.cgroups.create(config["pod_uid"], container_id, resources)
         except OSError as exc:
             raise contract.StartFailed(f"creating the container's cgroup failed: {exc}") from exc
-        join = ()
+        join: tuple[Path, ...] = ()
         if self.is_root:
             join = (Path(f"/proc/{holder_pid}/ns/uts"), Path(f"/proc/{holder_pid}/ns/ipc"))
         spec = monitor.MonitorSpec(
@@ -440,7 +438,8 @@ class ProcessRuntime:
             return ContainerSnapshot(
                 **common,
                 state=ContainerState.EXITED,
-                started_at=record.started_at or (state.started.started_at if state.started else None),
+                started_at=record.started_at
+                or (state.started.started_at if state.started else None),
                 finished_at=record.finished_at,
                 exit_code=record.exit_code,
                 signal=0,
@@ -452,8 +451,9 @@ class ProcessRuntime:
                 return ContainerSnapshot(
                     **common, state=ContainerState.RUNNING, started_at=state.started.started_at
                 )
-            return ContainerSnapshot(**common, state=ContainerState.UNKNOWN,
-                                     started_at=state.started.started_at)
+            return ContainerSnapshot(
+                **common, state=ContainerState.UNKNOWN, started_at=state.started.started_at
+            )
         if state.monitor_pid is not None and not state.monitor_alive:
             return ContainerSnapshot(**common, state=ContainerState.UNKNOWN)
         return ContainerSnapshot(**common, state=ContainerState.CREATED)
