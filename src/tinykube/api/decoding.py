@@ -23,6 +23,7 @@ import msgspec
 from tinykube.api import quantity
 from tinykube.api.objects import ConfigMap, Event, Namespace, Secret
 from tinykube.api.pod import Pod
+from tinykube.api.validation import objects as validation_objects
 from tinykube.api.wire import Wire, from_wire
 
 KINDS: Final[dict[str, type[Wire]]] = {
@@ -32,8 +33,6 @@ KINDS: Final[dict[str, type[Wire]]] = {
     "Event": Event,
     "Namespace": Namespace,
 }
-
-QUANTITY_PATTERN: Final = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
 
 
 class DecodeError(Exception):
@@ -143,7 +142,7 @@ class _Walk:
     def __init__(self) -> None:
         self.unknown: list[str] = []
         self.mismatch: _TypeMismatch | None = None
-        self.quantity_error = False
+        self.quantity_error = ""
 
     def struct(self, raw: Any, cls: type[Wire], path: str, go_path: str) -> None:
         names, hints = _struct_fields(cls)
@@ -233,8 +232,8 @@ class _Walk:
         elif annotation is quantity.Quantity:
             try:
                 quantity.parse_wire(raw)
-            except ValueError:
-                self.quantity_error = True
+            except ValueError as exc:
+                self.quantity_error = self.quantity_error or str(exc)
         elif _is_int_or_string(annotation):
             if isinstance(raw, bool) or not isinstance(raw, int | str):
                 mismatch()
@@ -255,28 +254,40 @@ def _fits(value: int, attribute: str) -> bool:
 
 def _convert(raw: dict[str, Any], cls: type[Wire], kind: str) -> Wire:
     try:
-        return from_wire(raw, cls)
+        obj = from_wire(raw, cls)
     except msgspec.ValidationError as exc:
-        walk = _Walk()
-        walk.struct(raw, cls, "", "")
-        prefix = f'{kind} in version "v1" cannot be handled as a {kind}: '
-        if walk.mismatch is not None:
-            found = walk.mismatch
-            raise DecodeError(
-                prefix + f"json: cannot unmarshal {found.json_kind}{found.number} into Go struct "
-                f"field {found.go_struct}.{found.go_path} of type {found.go_type}"
-            ) from exc
-        if walk.quantity_error:
-            raise DecodeError(
-                prefix + f"quantities must match the regular expression '{QUANTITY_PATTERN}'"
-            ) from exc
-        if walk.unknown:
-            raise DecodeError(
-                prefix
-                + "strict decoding error: "
-                + ", ".join(f'unknown field "{path}"' for path in walk.unknown)
-            ) from exc
-        raise DecodeError(prefix + str(exc)) from exc
+        _raise_decode_error(raw, cls, kind, exc)
+    if isinstance(obj, Secret):
+        for value in obj.data.values():
+            problem = validation_objects.base64_problem(value)
+            if problem is not None:
+                raise DecodeError(
+                    f'{kind} in version "v1" cannot be handled as a {kind}: {problem}'
+                )
+    return obj
+
+
+def _raise_decode_error(
+    raw: dict[str, Any], cls: type[Wire], kind: str, exc: msgspec.ValidationError
+) -> typing.NoReturn:
+    walk = _Walk()
+    walk.struct(raw, cls, "", "")
+    prefix = f'{kind} in version "v1" cannot be handled as a {kind}: '
+    if walk.mismatch is not None:
+        found = walk.mismatch
+        raise DecodeError(
+            prefix + f"json: cannot unmarshal {found.json_kind}{found.number} into Go struct "
+            f"field {found.go_struct}.{found.go_path} of type {found.go_type}"
+        ) from exc
+    if walk.quantity_error:
+        raise DecodeError(prefix + walk.quantity_error) from exc
+    if walk.unknown:
+        raise DecodeError(
+            prefix
+            + "strict decoding error: "
+            + ", ".join(f'unknown field "{path}"' for path in walk.unknown)
+        ) from exc
+    raise DecodeError(prefix + str(exc)) from exc
 
 
 def type_of(raw: Any) -> tuple[str, str]:

@@ -912,7 +912,7 @@ CASES = [
         None,
         [
             f"{C0}.securityContext.runAsUser: Invalid value: -1: must be between 0 and "
-            "4294967295, inclusive"
+            "2147483647, inclusive"
         ],
         id="run-as-user-negative",
     ),

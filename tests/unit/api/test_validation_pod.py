@@ -198,7 +198,8 @@ CREATE_CASES = [
     pytest.param(
         spec(active_deadline_seconds=0),
         [
-            "spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, inclusive"
+            "spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, "
+            "inclusive"
         ],
         id="active-deadline-zero",
     ),
@@ -266,7 +267,8 @@ CREATE_CASES = [
             'spec.dnsConfig.searches[2]: Invalid value: "Bad!": a lowercase RFC 1123 subdomain '
             "must consist of lower case alphanumeric characters, '_', '-' or '.', and must start "
             "and end with an alphanumeric character (e.g. 'example.com', regex used for "
-            "validation is '_?[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\\._?[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*')",
+            "validation is '_?[a-z0-9]([-_a-z0-9]*[a-z0-9])?"
+            "(\\._?[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*')",
             "spec.dnsConfig.options[0]: Required value: must not be empty",
         ],
         id="dns-config",
@@ -444,9 +446,11 @@ CREATE_CASES = [
         [
             'metadata.annotations[kubernetes.io/config.mirror]: Invalid value: "x": must set '
             "spec.nodeName if mirror pod annotation is set",
-            'metadata.annotations[controller.kubernetes.io/pod-deletion-cost]: Invalid value: "+1": '
+            "metadata.annotations[controller.kubernetes.io/pod-deletion-cost]: Invalid value: "
+            '"+1": '
             "must be a 32bit integer",
-            'metadata.annotations.seccomp.security.alpha.kubernetes.io/pod: Invalid value: "bogus": '
+            "metadata.annotations.seccomp.security.alpha.kubernetes.io/pod: Invalid value: "
+            '"bogus": '
             "must be a valid seccomp profile",
             "metadata.annotations[container.apparmor.security.beta.kubernetes.io/ghost]: Invalid "
             'value: "ghost": container not found',
@@ -589,7 +593,8 @@ DEADLINE_CASES = [
     pytest.param(
         100,
         200,
-        "spec.activeDeadlineSeconds: Invalid value: 200: must be less than or equal to previous value",
+        "spec.activeDeadlineSeconds: Invalid value: 200: must be less than or equal to "
+        "previous value",
         id="increase",
     ),
     pytest.param(
@@ -602,7 +607,8 @@ DEADLINE_CASES = [
     pytest.param(
         None,
         -1,
-        "spec.activeDeadlineSeconds: Invalid value: -1: must be between 0 and 2147483647, inclusive",
+        "spec.activeDeadlineSeconds: Invalid value: -1: must be between 0 and 2147483647, "
+        "inclusive",
         id="negative",
     ),
 ]
@@ -695,10 +701,6 @@ def test_diff_marks_a_changed_scalar() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="names.valid_group_id uses 4294967295; Kubernetes' IsValidGroupID uses math.MaxInt32",
-)
 def test_fs_group_range_is_int32() -> None:
     pod = spec(security_context=PodSecurityContext(fs_group=-1))(base_pod())
     assert [str(error) for error in validate_pod(pod)] == [

@@ -172,7 +172,8 @@ CASES = [
             'spec.volumes[0].configMap.items[0].path: Invalid value: "/abs": must be a relative '
             "path",
             "spec.volumes[0].configMap.items[1].key: Required value",
-            "spec.volumes[0].configMap.items[1].path: Invalid value: \"../up\": must not contain '..'",
+            'spec.volumes[0].configMap.items[1].path: Invalid value: "../up": must not '
+            "contain '..'",
             'spec.volumes[0].configMap.items[2].path: Invalid value: "..data": must not start '
             "with '..'",
             f"spec.volumes[0].configMap.items[2].mode: Invalid value: -1: {MODE_MSG}",

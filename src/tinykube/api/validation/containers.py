@@ -129,7 +129,7 @@ _HUGEPAGES_PREFIX: Final = "hugepages-"
 
 # `strings.TrimSpace` trims Unicode white space; Python's `str.strip()` would also trim the
 # separators \x1c-\x1f, which Go keeps.
-_GO_SPACE: Final = (
+GO_SPACE: Final = (
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
@@ -338,7 +338,7 @@ def _validate_common(container: pod.Container, context: _Pod, path: field.Path) 
     errors += _validate_volume_mounts(container, context.volumes, path.child("volumeMounts"))
     errors += _validate_volume_devices(container, context.volumes, path.child("volumeDevices"))
     errors += _pull_policy(container.image_pull_policy, path.child("imagePullPolicy"))
-    errors += _validate_resources(container.resources, context.claim_names, path.child("resources"))
+    errors += validate_resources(container.resources, context.claim_names, path.child("resources"))
     errors += _validate_resize_policy(
         container.resize_policy, context.restart_policy, path.child("resizePolicy")
     )
@@ -372,7 +372,7 @@ def _pull_policy(policy: str, path: field.Path) -> Errors:
 
 
 def _image_whitespace(container: pod.Container, path: field.Path) -> Errors:
-    if container.image != container.image.strip(_GO_SPACE):
+    if container.image != container.image.strip(GO_SPACE):
         return [
             field.invalid(
                 path.child("image"), container.image, "must not have leading or trailing whitespace"
@@ -830,7 +830,7 @@ def _validate_volume_devices(
 # --- resources -------------------------------------------------------------------------------
 
 
-def _validate_resources(
+def validate_resources(
     resources: pod.ResourceRequirements, claim_names: frozenset[str], path: field.Path
 ) -> Errors:
     """`ValidateContainerResourceRequirements`: names, quantities, requests against limits."""
@@ -1066,10 +1066,10 @@ def _validate_security_context(
         )
     if context.proc_mount is not None:
         errors += _proc_mount(context.proc_mount, path.child("procMount"), host_users=host_users)
-    errors += _seccomp_profile(context.seccomp_profile, path.child("seccompProfile"))
+    errors += validate_seccomp_profile(context.seccomp_profile, path.child("seccompProfile"))
     if context.allow_privilege_escalation is False:
         errors += _escalation_conflicts(context, path)
-    errors += _app_armor_profile(context.app_armor_profile, path.child("appArmorProfile"))
+    errors += validate_app_armor_profile(context.app_armor_profile, path.child("appArmorProfile"))
     return errors
 
 
@@ -1107,7 +1107,7 @@ def _escalation_conflicts(context: pod.SecurityContext, path: field.Path) -> Err
     return errors
 
 
-def _seccomp_profile(profile: pod.SeccompProfile | None, path: field.Path) -> Errors:
+def validate_seccomp_profile(profile: pod.SeccompProfile | None, path: field.Path) -> Errors:
     """`validateSeccompProfileField`."""
     if profile is None:
         return []
@@ -1142,7 +1142,7 @@ def _seccomp_profile(profile: pod.SeccompProfile | None, path: field.Path) -> Er
     return errors
 
 
-def _app_armor_profile(profile: Mapping[str, Any] | None, path: field.Path) -> Errors:
+def validate_app_armor_profile(profile: Mapping[str, Any] | None, path: field.Path) -> Errors:
     """`ValidateAppArmorProfileField` on the (opaque) appArmorProfile object."""
     if profile is None:
         return []
@@ -1169,7 +1169,7 @@ def _app_armor_localhost(localhost: Any, path: field.Path) -> Errors:
         return [field.required(path, "must be set when AppArmor type is Localhost")]
     text = str(localhost)
     errors: Errors = []
-    if text.strip(_GO_SPACE) != text:
+    if text.strip(GO_SPACE) != text:
         errors.append(field.invalid(path, text, "must not be padded with whitespace"))
     elif not text:
         errors.append(field.required(path, "must be set when AppArmor type is Localhost"))

@@ -440,7 +440,7 @@ def _validate_scheduling_names(spec: PodSpec, path: Path) -> list[FieldError]:
 def _validate_overhead(overhead: Mapping[str, quantity.Quantity], path: Path) -> list[FieldError]:
     """`validateOverhead`: the overhead is checked as the limits of a container."""
     requirements = ResourceRequirements(limits=dict(overhead))
-    return containers._validate_resources(requirements, frozenset(), path)
+    return containers.validate_resources(requirements, frozenset(), path)
 
 
 # --- tolerations ------------------------------------------------------------------------------
@@ -535,10 +535,12 @@ def _validate_security_context(spec: PodSpec, path: Path) -> list[FieldError]:
             )
         )
     errors.extend(
-        containers._seccomp_profile(context.seccomp_profile, path.child("seccompProfile"))
+        containers.validate_seccomp_profile(context.seccomp_profile, path.child("seccompProfile"))
     )
     errors.extend(
-        containers._app_armor_profile(context.app_armor_profile, path.child("appArmorProfile"))
+        containers.validate_app_armor_profile(
+            context.app_armor_profile, path.child("appArmorProfile")
+        )
     )
     if context.supplemental_groups_policy is not None:
         errors.extend(
@@ -1040,7 +1042,7 @@ def _container_updates(
         image_path = path.index(position).child("image")
         if not container.image:
             errors.append(field.required(image_path))
-        if container.image.strip(containers._GO_SPACE) != container.image:
+        if container.image.strip(containers.GO_SPACE) != container.image:
             errors.append(
                 field.invalid(
                     image_path, container.image, "must not have leading or trailing whitespace"
