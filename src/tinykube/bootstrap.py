@@ -42,6 +42,7 @@ class RunSettings:
     backoff: restart.BackoffSettings = field(default_factory=restart.BackoffSettings)
     node_name: str = ""
     host_ip: str = "127.0.0.1"
+    cleanup: bool = True  # remove containers, sandboxes and volumes when the run ends
 
 
 def node_name() -> str:
@@ -148,8 +149,9 @@ class PodRun:
                 agent_task.cancel()
         finally:
             await runtime.close()
-            for uid in uids:
-                await _cleanup(runtime, state, uid)
+            if self.settings.cleanup:
+                for uid in uids:
+                    await _cleanup(runtime, state, uid)
         return [self.store.get_pod(uid) for uid in uids]
 
     def _delete_all(self) -> None:

@@ -16,7 +16,8 @@ A port of the observable rules of the kubelet's `computePodActions`,
 
 Differences from the kubelet, on purpose: init-container instances are taken from the current
 sandbox only (the kubelet purges the others from the runtime when it recreates a sandbox), and
-crash backoff is applied here, where the kubelet applies it while starting.
+crash backoff is applied here, where the kubelet applies it while starting (`doBackOff`, with the
+same pre-sync snapshot, so a container in backoff is simply left out of this sync's starts).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class _Plan:
     """Mutable scratch space while deciding; frozen into PodActions at the end."""
 
     kill_pod: PodKillReason | None = None
+    create_sandbox: bool = False
     kill: list[KillInfo] = field(default_factory=list)
     start_init: list[int] = field(default_factory=list)
     start: list[int] = field(default_factory=list)
@@ -73,17 +75,29 @@ def compute_pod_actions(
     if deadline_exceeded(pod, now=now):
         return PodActions(kill_pod=PodKillReason.DEADLINE_EXCEEDED)
 
-    recreate, attempt = _sandbox_changed(observed)
+    recreate, attempt = sandbox_changed(observed)
     if recreate:
-        return _plan_new_sandbox(pod, observed, attempt)
+        plan = _plan_new_sandbox(pod, observed, attempt)
+        return _finish(
+            pod, observed, agent, plan, now=now, settings=settings, attempt=attempt, sandbox_id=None
+        )
 
     sandbox = observed.newest_sandbox()
-    assert sandbox is not None  # _sandbox_changed is False only with a ready sandbox
+    assert sandbox is not None  # sandbox_changed is False only with a ready sandbox
     plan = _Plan()
     initialized = _plan_init_containers(pod, observed, agent, plan, sandbox_id=sandbox.id)
     if plan.kill_pod is None and initialized:
         _plan_app_containers(pod, observed, agent, plan)
-    return _finish(pod, observed, agent, plan, now=now, settings=settings, attempt=attempt)
+    return _finish(
+        pod,
+        observed,
+        agent,
+        plan,
+        now=now,
+        settings=settings,
+        attempt=attempt,
+        sandbox_id=sandbox.id,
+    )
 
 
 def deadline_exceeded(pod: Pod, *, now: datetime.datetime) -> bool:
@@ -103,7 +117,7 @@ def deadline_at(pod: Pod) -> datetime.datetime | None:
     return start + datetime.timedelta(seconds=seconds)
 
 
-def _sandbox_changed(observed: PodSnapshot) -> tuple[bool, int]:
+def sandbox_changed(observed: PodSnapshot) -> tuple[bool, int]:
     """`podSandboxChanged`: (must create a new sandbox, its attempt number)."""
     newest = observed.newest_sandbox()
     if newest is None:
@@ -114,48 +128,23 @@ def _sandbox_changed(observed: PodSnapshot) -> tuple[bool, int]:
     return False, newest.attempt
 
 
-def _plan_new_sandbox(pod: Pod, observed: PodSnapshot, attempt: int) -> PodActions:
+def _plan_new_sandbox(pod: Pod, observed: PodSnapshot, attempt: int) -> _Plan:
+    """The `createPodSandbox` branch of `computePodActions`."""
     spec = pod.spec
+    kill_pod = PodKillReason.SANDBOX_CHANGED if observed.sandboxes else None
     if spec.restart_policy == "Never" and attempt != 0 and observed.containers:
         # A Never pod that already ran is finished: nothing is recreated.
-        return PodActions(kill_pod=PodKillReason.SANDBOX_CHANGED)
+        return _Plan(kill_pod=PodKillReason.SANDBOX_CHANGED)
     to_start = [
         index
         for index, container in enumerate(spec.containers)
         if not (spec.restart_policy == "OnFailure" and _succeeded(observed.latest(container.name)))
     ]
     if not to_start and _any_app_container_created(pod, observed):
-        return PodActions(kill_pod=PodKillReason.SANDBOX_CHANGED)
-    kill_pod = PodKillReason.SANDBOX_CHANGED if observed.sandboxes else None
+        return _Plan(kill_pod=PodKillReason.SANDBOX_CHANGED)
     if spec.init_containers:
-        first = spec.init_containers[0]
-        return PodActions(
-            kill_pod=kill_pod,
-            create_sandbox=True,
-            sandbox_attempt=attempt,
-            start_init=(
-                StartInfo(
-                    name=first.name,
-                    index=0,
-                    is_init=True,
-                    attempt=_next_attempt(observed, first.name),
-                ),
-            ),
-        )
-    return PodActions(
-        kill_pod=kill_pod,
-        create_sandbox=True,
-        sandbox_attempt=attempt,
-        start=tuple(
-            StartInfo(
-                name=spec.containers[index].name,
-                index=index,
-                is_init=False,
-                attempt=_next_attempt(observed, spec.containers[index].name),
-            )
-            for index in to_start
-        ),
-    )
+        return _Plan(kill_pod=kill_pod, create_sandbox=True, start_init=[0])
+    return _Plan(kill_pod=kill_pod, create_sandbox=True, start=to_start)
 
 
 def _succeeded(snapshot: ContainerSnapshot | None) -> bool:
@@ -163,7 +152,12 @@ def _succeeded(snapshot: ContainerSnapshot | None) -> bool:
 
 
 def _any_app_container_created(pod: Pod, observed: PodSnapshot) -> bool:
-    return any(observed.latest(container.name) is not None for container in pod.spec.containers)
+    """`hasAnyRegularContainerCreated`: an app container is created, running or exited."""
+    created = (ContainerState.CREATED, ContainerState.RUNNING, ContainerState.EXITED)
+    return any(
+        (latest := observed.latest(container.name)) is not None and latest.state in created
+        for container in pod.spec.containers
+    )
 
 
 def _next_attempt(observed: PodSnapshot, name: str) -> int:
@@ -381,6 +375,19 @@ def _plan_app_containers(pod: Pod, observed: PodSnapshot, agent: AgentState, pla
         )
     if keep == 0 and not plan.start:
         plan.kill_pod = PodKillReason.COMPLETED
+        plan.start_init.clear()  # sidecars must not keep a finished pod alive
+
+
+def _newest_exited(
+    observed: PodSnapshot, name: str, sandbox_id: str | None
+) -> ContainerSnapshot | None:
+    """The newest exited instance of `name` (in `sandbox_id` only, if given): `doBackOff`'s."""
+    for instance in observed.instances(name):
+        if instance.state is ContainerState.EXITED and (
+            sandbox_id is None or instance.sandbox_id == sandbox_id
+        ):
+            return instance
+    return None
 
 
 def _finish(
@@ -392,17 +399,22 @@ def _finish(
     now: datetime.datetime,
     settings: restart.BackoffSettings,
     attempt: int,
+    sandbox_id: str | None,
 ) -> PodActions:
-    """Apply crash-loop backoff to the planned starts and freeze the plan."""
+    """Apply crash-loop backoff to the planned starts and freeze the plan.
+
+    Init containers look only at instances of the current sandbox (`sandbox_id`), as the kubelet
+    has purged the others; in a sync that creates a sandbox every instance counts.
+    """
     backoff: dict[str, BackoffEntry] = {}
     waits: list[BackoffWait] = []
 
     def admit(container: Container, index: int, is_init: bool) -> StartInfo | None:
-        latest = observed.latest(container.name)
         key = restart.backoff_key(container)
-        if latest is not None and latest.state is ContainerState.EXITED:
+        exited = _newest_exited(observed, container.name, sandbox_id if is_init else None)
+        if exited is not None:
             entry = agent.backoff.get(key)
-            until = restart.backoff_until(entry, latest, settings=settings)
+            until = restart.backoff_until(entry, exited, settings=settings)
             if until is not None and until > now:
                 assert entry is not None
                 waits.append(
@@ -415,7 +427,9 @@ def _finish(
                     )
                 )
                 return None
-            backoff[key] = restart.next_backoff(entry, now=now, settings=settings)
+            backoff[key] = restart.next_backoff(
+                entry, event_time=exited.finished_at, now=now, settings=settings
+            )
         return StartInfo(
             name=container.name,
             index=index,
@@ -439,6 +453,7 @@ def _finish(
         wakeups.append(deadline)
     return PodActions(
         kill_pod=plan.kill_pod,
+        create_sandbox=plan.create_sandbox,
         sandbox_attempt=attempt,
         kill=tuple(plan.kill),
         start_init=tuple(start_init),

@@ -1,10 +1,11 @@
 """Restart rules and crash-loop backoff, as the kubelet applies them.
 
-Backoff follows client-go's `flowcontrol.Backoff` as the kubelet uses it: the first restart of a
-container definition is immediate; each later one waits until `finishedAt + delay`, the delay
-starting at `initial` and doubling up to `maximum`; an entry untouched for more than
-`2 * maximum` starts over. Keys are the container name and its spec hash, so a new image gets a
-fresh backoff.
+Backoff follows client-go's `flowcontrol.Backoff` as the kubelet's `doBackOff` uses it: the
+first restart of a container definition is immediate; each later one waits until
+`finishedAt + delay` of the newest exited instance, the delay starting at `initial` and doubling up
+to `maximum`. Both the check and the step compare that `finishedAt` (the event time) with the
+entry's last update: an entry last updated more than `2 * maximum` before it starts over. Keys are
+the container name and its spec hash, so a new image gets a fresh backoff.
 """
 
 from __future__ import annotations
@@ -55,10 +56,18 @@ def backoff_until(
 
 
 def next_backoff(
-    entry: BackoffEntry | None, *, now: datetime.datetime, settings: BackoffSettings
+    entry: BackoffEntry | None,
+    *,
+    event_time: datetime.datetime | None,
+    now: datetime.datetime,
+    settings: BackoffSettings,
 ) -> BackoffEntry:
-    """The entry after a restart happens at `now` (`Backoff.Next`)."""
-    if entry is None or _expired(entry, now, settings):
+    """The entry after a restart at `now` of an instance that finished at `event_time`.
+
+    `Backoff.Next(key, finishedAt)`: expiry is judged at the event time, the update stamped `now`.
+    """
+    at = now if event_time is None else event_time
+    if entry is None or _expired(entry, at, settings):
         return BackoffEntry(delay=settings.initial, last_update=now)
     return BackoffEntry(delay=min(entry.delay * 2, settings.maximum), last_update=now)
 

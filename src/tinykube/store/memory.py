@@ -14,7 +14,6 @@ import msgspec
 from tinykube.api.objects import ConfigMap, Event, Secret
 from tinykube.api.pod import Pod
 from tinykube.api.status import PodStatus
-from tinykube.api.wire import to_wire
 
 Listener = Callable[[str, object], None]
 
@@ -59,7 +58,7 @@ class MemoryStore:
     def write_status(self, uid: str, status: PodStatus) -> Pod | None:
         """Store a new status if it differs from the stored one; returns the pod if written."""
         pod = self.get_pod(uid)
-        if to_wire(pod.status) == to_wire(status):
+        if pod.status == status:
             return None
         meta = msgspec.structs.replace(pod.metadata, resource_version=self._bump())
         stored = msgspec.structs.replace(pod, metadata=meta, status=status)

@@ -95,6 +95,9 @@ class ProcessRuntime:
         self._events: asyncio.Queue[contract.RuntimeEvent] = asyncio.Queue()
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._pod_of: dict[str, PodUID] = {}
+        self._final: dict[str, ContainerSnapshot] = {}  # exited containers never change
+        self._started: dict[str, monitor.StartRecord] = {}
+        self._configs: dict[str, dict[str, Any]] = {}  # config.json never changes
         self._transport: asyncio.DatagramTransport | None = None
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -198,12 +201,16 @@ class ProcessRuntime:
         return sandbox_id
 
     def _sandbox_config(self, sandbox_id: str) -> dict[str, Any] | None:
+        cached = self._configs.get(sandbox_id)
+        if cached is not None:
+            return cached
         try:
             data: dict[str, Any] = json.loads(
                 (self.sandboxes_dir / sandbox_id / "sandbox.json").read_text()
             )
-        except (FileNotFoundError, ValueError):
+        except (FileNotFoundError, ValueError, NotADirectoryError):
             return None
+        self._configs[sandbox_id] = data
         return data
 
     def _sandbox_config_by_holder(self, holder_id: str) -> dict[str, Any] | None:
@@ -212,10 +219,13 @@ class ProcessRuntime:
         return self._sandbox_config(holder_id.removeprefix("sandbox-"))
 
     def _sandbox_state(self, sandbox_id: str) -> tuple[SandboxState, int | None]:
-        state = monitor.read_state(self.sandboxes_dir / sandbox_id / "holder")
-        if state.started is not None and state.exit is None and state.monitor_alive:
-            return SandboxState.READY, state.started.pid
-        return SandboxState.NOT_READY, None
+        holder = self.sandboxes_dir / sandbox_id / "holder"
+        key = f"sandbox-{sandbox_id}"
+        started = self._started.get(key) or monitor.read_started(holder)
+        if started is None or not monitor.monitor_alive(holder):
+            return SandboxState.NOT_READY, None
+        self._started[key] = started
+        return SandboxState.READY, started.pid
 
     async def stop_pod_sandbox(self, sandbox_id: SandboxID) -> None:
         snapshot_ids = [
@@ -238,17 +248,23 @@ class ProcessRuntime:
 
     async def remove_pod_sandbox(self, sandbox_id: SandboxID) -> None:
         await self.stop_pod_sandbox(sandbox_id)
+        self._configs.pop(sandbox_id, None)
+        self._started.pop(f"sandbox-{sandbox_id}", None)
         shutil.rmtree(self.sandboxes_dir / sandbox_id, ignore_errors=True)
 
     # --- containers -------------------------------------------------------------------------
 
     def _container_config(self, container_id: str) -> dict[str, Any] | None:
+        cached = self._configs.get(container_id)
+        if cached is not None:
+            return cached
         try:
             data: dict[str, Any] = json.loads(
                 (self.containers_dir / container_id / "config.json").read_text()
             )
         except (FileNotFoundError, ValueError, NotADirectoryError):
             return None
+        self._configs[container_id] = data
         return data
 
     async def create_container(
@@ -310,10 +326,14 @@ class ProcessRuntime:
         if holder_pid is None:
             raise contract.StartFailed(f"sandbox {config['sandbox_id']} is not ready")
         resources = contract.LinuxResources(**config["resources"])
-        try:
-            group = self.cgroups.create(config["pod_uid"], container_id, resources)
-        except OSError as exc:
-            raise contract.StartFailed(f"creating the container's cgroup failed: {exc}") from exc
+        group = cgroups.ContainerCgroup(procs_files=(), memory_dir=None)
+        if resources != contract.LinuxResources():  # BestEffort containers need no cgroup
+            try:
+                group = self.cgroups.create(config["pod_uid"], container_id, resources)
+            except OSError as exc:
+                raise contract.StartFailed(
+                    f"creating the container's cgroup failed: {exc}"
+                ) from exc
         join: tuple[Path, ...] = ()
         if self.is_root:
             join = (Path(f"/proc/{holder_pid}/ns/uts"), Path(f"/proc/{holder_pid}/ns/ipc"))
@@ -351,19 +371,27 @@ class ProcessRuntime:
     async def _launch(self, spec: monitor.MonitorSpec, spec_path: Path) -> None:
         monitor.write_spec(spec, spec_path)
         assert self._binary is not None, "ProcessRuntime.open() was not called"
-        process = await asyncio.create_subprocess_exec(
-            str(self._binary),
-            str(spec_path),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        stdout, stderr = await process.communicate()
-        if process.returncode != 0:
-            raise contract.StartFailed(
-                stderr.decode(errors="replace").strip() or f"monitor exit {process.returncode}"
+        # posix_spawn and a blocking wait: the launcher exits about a millisecond after its
+        # monitor has detached, far cheaper than an asyncio subprocess and its watcher.
+        launch_log = spec_path.with_name("launch.err")
+        with launch_log.open("wb") as errors, open(os.devnull, "rb") as devnull, open(
+            os.devnull, "wb"
+        ) as sink:
+            pid = os.posix_spawn(
+                str(self._binary),
+                [str(self._binary), str(spec_path)],
+                os.environ,
+                file_actions=[
+                    (os.POSIX_SPAWN_DUP2, devnull.fileno(), 0),
+                    (os.POSIX_SPAWN_DUP2, sink.fileno(), 1),
+                    (os.POSIX_SPAWN_DUP2, errors.fileno(), 2),
+                ],
             )
-        del stdout
+            _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            message = launch_log.read_text(errors="replace").strip()
+            raise contract.StartFailed(message or f"monitor exit {code}")
 
     async def _await_start(
         self, notified: asyncio.Future[None], state_dir: Path, timeout: float = 10.0
@@ -417,46 +445,65 @@ class ProcessRuntime:
         if config is not None:
             self.cgroups.remove(config["pod_uid"], container_id)
         self._pod_of.pop(container_id, None)
+        self._final.pop(container_id, None)
+        self._started.pop(container_id, None)
+        self._configs.pop(container_id, None)
         shutil.rmtree(directory, ignore_errors=True)
 
     # --- observation ------------------------------------------------------------------------
 
     def _snapshot_container(self, container_id: str, config: dict[str, Any]) -> ContainerSnapshot:
-        state = monitor.read_state(self.containers_dir / container_id / "state")
-        created_at = _parse(config["created_at"]) or _now()
+        final = self._final.get(container_id)
+        if final is not None:
+            return final
+        state_dir = self.containers_dir / container_id / "state"
         common: dict[str, Any] = {
             "id": ContainerID(container_id),
             "name": config["name"],
             "attempt": config["attempt"],
             "spec_hash": config["spec_hash"],
             "image": config["image"],
-            "created_at": created_at,
+            "created_at": _parse(config["created_at"]) or _now(),
             "sandbox_id": SandboxID(config["sandbox_id"]),
         }
-        if state.exit is not None:
-            record = state.exit
-            return ContainerSnapshot(
-                **common,
-                state=ContainerState.EXITED,
-                started_at=record.started_at
-                or (state.started.started_at if state.started else None),
-                finished_at=record.finished_at,
-                exit_code=record.exit_code,
-                signal=0,
-                reason=str(record.reason),
-                message=record.message or (state.termination_message or ""),
-            )
-        if state.started is not None:
-            if state.monitor_alive:
-                return ContainerSnapshot(
-                    **common, state=ContainerState.RUNNING, started_at=state.started.started_at
-                )
-            return ContainerSnapshot(
-                **common, state=ContainerState.UNKNOWN, started_at=state.started.started_at
-            )
-        if state.monitor_pid is not None and not state.monitor_alive:
-            return ContainerSnapshot(**common, state=ContainerState.UNKNOWN)
-        return ContainerSnapshot(**common, state=ContainerState.CREATED)
+        record = monitor.read_exit(state_dir)
+        if record is None:
+            started = self._started.get(container_id) or monitor.read_started(state_dir)
+            if started is not None:
+                self._started[container_id] = started
+                if monitor.monitor_alive(state_dir):
+                    return ContainerSnapshot(
+                        **common, state=ContainerState.RUNNING, started_at=started.started_at
+                    )
+                record = monitor.read_exit(state_dir)  # it may have exited just now
+                if record is None:
+                    return ContainerSnapshot(
+                        **common, state=ContainerState.UNKNOWN, started_at=started.started_at
+                    )
+            else:
+                if monitor.monitor_pid(state_dir) is not None and not monitor.monitor_alive(
+                    state_dir
+                ):
+                    record = monitor.read_exit(state_dir)
+                    if record is None:
+                        return ContainerSnapshot(**common, state=ContainerState.UNKNOWN)
+                else:
+                    return ContainerSnapshot(**common, state=ContainerState.CREATED)
+        started = self._started.get(container_id)
+        message = record.message
+        if not message:
+            message = monitor.read_termination_message(state_dir) or ""
+        snapshot = ContainerSnapshot(
+            **common,
+            state=ContainerState.EXITED,
+            started_at=record.started_at or (started.started_at if started else None),
+            finished_at=record.finished_at,
+            exit_code=record.exit_code,
+            reason=str(record.reason),
+            message=message,
+        )
+        self._final[container_id] = snapshot
+        return snapshot
 
     async def pod_snapshot(self, pod_uid: PodUID) -> PodSnapshot:
         sandboxes: list[SandboxSnapshot] = []
