@@ -2,11 +2,18 @@
 
 A port of the observable rules of the kubelet's `generateAPIPodStatus`,
 `convertToAPIContainerStatuses`, `getPhase`, the prober manager's `UpdatePodStatus` (started,
-ready) and `pkg/kubelet/status/generate.go` (conditions): shared/k8s-semantics.md §3.
+ready), `pkg/kubelet/status/generate.go` (conditions) and, for the final status of a pod that is
+done (`pod_is_terminal`), the status manager's `TerminatePod`: shared/k8s-semantics.md §3.
 
 Inputs are the pod (whose `status` is the previous one, for sticky values: startTime, condition
-transition times, terminal phases), the runtime snapshot, the agent's probe results and start
-failures, the waits of the current decision (crash-loop backoff), and `now`.
+transition times, terminal phases, restart counts of vanished containers), the runtime snapshot,
+the agent's probe results and start failures, the waits of the current decision (crash-loop
+backoff), and `now`.
+
+Deliberate differences: `started` feeds `getPhase` with the current probe result, where the kubelet
+uses the previous status' value for one more sync; init containers are read from the current
+sandbox, keeping only their newest exited instance, which is what the kubelet's purge (on sandbox
+recreation) and `pruneInitContainersBeforeStart` leave in the runtime.
 """
 
 from __future__ import annotations
@@ -50,6 +57,16 @@ KUBELET_CONDITIONS = (
     "PodScheduled",
 )
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
+STATUS_UNKNOWN = "ContainerStatusUnknown"
+# The kubelet's messages, verbatim (the second one has two spaces after the first sentence).
+LOST_AT_TERMINATION = "The container could not be located when the pod was terminated"
+LOST_WHILE_RUNNING = (
+    "The container could not be located when the pod was deleted.  The container used to be Running"
+)
+INIT_ASSUMED_COMPLETED = (
+    "Unable to get init container status from container runtime and pod has been initialized, "
+    "treat it as exited normally"
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,18 +93,19 @@ def generate_pod_status(
     for wait in waits:
         waiting_reasons[wait.name] = StartFailure(reason="CrashLoopBackOff", message=wait.message)
     sandbox = observed.newest_sandbox()
-    sandbox_id = sandbox.id if sandbox is not None else None
+    active_sandbox = sandbox.id if sandbox is not None else None
+    app_created = _any_app_container_created(pod, observed)
 
     init_statuses = tuple(
         _container_status(
             pod,
             container,
-            observed=observed,
+            instances=_init_instances(observed, container.name, active_sandbox),
             agent=agent,
             waiting_reasons=waiting_reasons,
             old_statuses=old.init_container_statuses,
             is_init=True,
-            sandbox_id=sandbox_id,
+            app_created=app_created,
             node=node,
         )
         for container in pod.spec.init_containers
@@ -98,12 +116,12 @@ def generate_pod_status(
                 _container_status(
                     pod,
                     container,
-                    observed=observed,
+                    instances=observed.instances(container.name),
                     agent=agent,
                     waiting_reasons=waiting_reasons,
                     old_statuses=old.container_statuses,
                     is_init=False,
-                    sandbox_id=None,
+                    app_created=app_created,
                     node=node,
                 )
                 for container in pod.spec.containers
@@ -112,22 +130,20 @@ def generate_pod_status(
         )
     )
     all_statuses = {status.name: status for status in (*init_statuses, *app_statuses)}
-    pod_has_initialized = any(
-        (latest := observed.latest(container.name)) is not None
-        and latest.state in (RuntimeState.CREATED, RuntimeState.RUNNING)
-        for container in pod.spec.containers
-    )
-
     phase = get_phase(
-        pod, all_statuses, pod_is_terminal=pod_is_terminal, pod_has_initialized=pod_has_initialized
+        pod,
+        all_statuses,
+        pod_is_terminal=pod_is_terminal,
+        pod_has_initialized=_has_active_app_container(pod, observed, active_sandbox),
     )
-    reason, message = old.reason, old.message
-    if decide.deadline_exceeded(pod, now=now) or old.reason == "DeadlineExceeded":
-        phase, reason, message = "Failed", "DeadlineExceeded", DEADLINE_MESSAGE
-    if old.phase in decide.TERMINAL_PHASES:
-        phase = old.phase
+    phase, reason, message = _phase_reason_message(pod, phase, now=now)
+    if pod_is_terminal:
+        init_statuses, app_statuses = _terminated_statuses(pod, init_statuses, app_statuses)
+        all_statuses = {status.name: status for status in (*init_statuses, *app_statuses)}
+        if phase not in decide.TERMINAL_PHASES:
+            phase = "Failed"
 
-    sandbox_ready = sandbox is not None and sandbox.state is SandboxState.READY
+    sandbox_ready = not decide.sandbox_changed(observed)[0]
     conditions = _conditions(pod, all_statuses, phase=phase, sandbox_ready=sandbox_ready, now=now)
     pod_ip = sandbox.ip if sandbox is not None and sandbox.ip else ""
     start_time = old.start_time if old.start_time is not None else now
@@ -147,74 +163,123 @@ def generate_pod_status(
     )
 
 
+def _phase_reason_message(pod: Pod, phase: str, *, now: datetime.datetime) -> tuple[str, str, str]:
+    """Terminal phases stick; reason and message stay only while the phase does; the active
+    deadline fails the pod (`generateAPIPodStatus` and the active-deadline sync handler)."""
+    old = pod.status
+    if old.phase in decide.TERMINAL_PHASES:
+        phase = old.phase
+    reason, message = (old.reason, old.message) if phase == old.phase else ("", "")
+    if old.phase not in decide.TERMINAL_PHASES and decide.deadline_exceeded(pod, now=now):
+        phase, reason, message = "Failed", "DeadlineExceeded", DEADLINE_MESSAGE
+    return phase, reason, message
+
+
+def _any_app_container_created(pod: Pod, observed: PodSnapshot) -> bool:
+    """`hasAnyRegularContainerCreated`: some app container is created, running or exited."""
+    for container in pod.spec.containers:
+        latest = observed.latest(container.name)
+        if latest is not None and latest.state is not RuntimeState.UNKNOWN:
+            return True
+    return False
+
+
+def _has_active_app_container(pod: Pod, observed: PodSnapshot, sandbox_id: str | None) -> bool:
+    """`HasAnyActiveRegularContainerStarted`: an app container exists in the newest sandbox."""
+    names = {container.name for container in pod.spec.containers}
+    return sandbox_id is not None and any(
+        instance.name in names and instance.sandbox_id == sandbox_id
+        for instance in observed.containers
+    )
+
+
 # --- container statuses --------------------------------------------------------------------
 
 
-def _terminated(snapshot: ContainerSnapshot, node: NodeInfo) -> ContainerStateTerminated:
-    return ContainerStateTerminated(
-        exit_code=snapshot.exit_code,
-        signal=snapshot.signal,
-        reason=snapshot.reason or ("Completed" if snapshot.exit_code == 0 else "Error"),
-        message=snapshot.message,
-        started_at=snapshot.started_at,
-        finished_at=snapshot.finished_at,
-        container_id=_container_id(snapshot, node),
-    )
+def _init_instances(
+    observed: PodSnapshot, name: str, sandbox_id: str | None
+) -> tuple[ContainerSnapshot, ...]:
+    """An init container's instances in the current sandbox, newest first, keeping only the
+    newest exited one (what the kubelet's purge and init-container pruning leave)."""
+    if sandbox_id is None:
+        return ()
+    kept: list[ContainerSnapshot] = []
+    seen_exited = False
+    for instance in observed.instances(name):
+        if instance.sandbox_id != sandbox_id:
+            continue
+        if instance.state is RuntimeState.EXITED:
+            if seen_exited:
+                continue
+            seen_exited = True
+        kept.append(instance)
+    return tuple(kept)
 
 
 def _container_id(snapshot: ContainerSnapshot, node: NodeInfo) -> str:
     return f"{node.runtime_name}://{snapshot.id}"
 
 
-def _state_of(snapshot: ContainerSnapshot, node: NodeInfo) -> ContainerState:
-    if snapshot.state is RuntimeState.RUNNING:
-        return ContainerState(running=ContainerStateRunning(started_at=snapshot.started_at))
-    if snapshot.state is RuntimeState.EXITED:
-        return ContainerState(terminated=_terminated(snapshot, node))
-    if snapshot.state is RuntimeState.CREATED:
-        return ContainerState(waiting=ContainerStateWaiting())
+def _unknown_terminated(message: str) -> ContainerState:
     return ContainerState(
-        terminated=ContainerStateTerminated(
-            exit_code=137,
-            reason="ContainerStatusUnknown",
-            message="The container could not be located when the pod was terminated",
-            container_id=_container_id(snapshot, node),
-        )
+        terminated=ContainerStateTerminated(exit_code=137, reason=STATUS_UNKNOWN, message=message)
     )
 
 
-def _instances(
-    observed: PodSnapshot, name: str, sandbox_id: str | None
-) -> tuple[ContainerSnapshot, ...]:
-    instances = observed.instances(name)
-    if sandbox_id is None:
-        return instances
-    # Init containers: only those of the current sandbox count (the others are purged).
-    current = tuple(instance for instance in instances if instance.sandbox_id == sandbox_id)
-    if current:
-        older = tuple(instance for instance in instances if instance.sandbox_id != sandbox_id)
-        return current + older[:1]
-    return ()
+def _convert(
+    snapshot: ContainerSnapshot, old: ContainerStatus | None, node: NodeInfo
+) -> ContainerStatus:
+    """`convertContainerStatus`: one runtime instance as an API container status."""
+    status = ContainerStatus(
+        name=snapshot.name,
+        restart_count=snapshot.attempt,
+        image=snapshot.image,
+        image_id=snapshot.image_id,
+        container_id=_container_id(snapshot, node),
+    )
+    if snapshot.state is RuntimeState.RUNNING:
+        state = ContainerState(running=ContainerStateRunning(started_at=snapshot.started_at))
+    elif snapshot.state is RuntimeState.EXITED:
+        state = ContainerState(
+            terminated=ContainerStateTerminated(
+                exit_code=snapshot.exit_code,
+                reason=snapshot.reason or ("Completed" if snapshot.exit_code == 0 else "Error"),
+                message=snapshot.message,
+                started_at=snapshot.started_at,
+                finished_at=snapshot.finished_at,
+                container_id=status.container_id,
+            )
+        )
+    elif (
+        snapshot.state is RuntimeState.UNKNOWN and old is not None and old.state.running is not None
+    ):
+        # It was running and is gone: report a failure rather than "never ran".
+        return msgspec.structs.replace(
+            status,
+            state=_unknown_terminated(LOST_AT_TERMINATION),
+            restart_count=old.restart_count + 1,
+        )
+    else:  # created, or unknown without evidence that it ran
+        state = ContainerState(waiting=ContainerStateWaiting())
+    return msgspec.structs.replace(status, state=state)
 
 
 def _container_status(
     pod: Pod,
     container: Container,
     *,
-    observed: PodSnapshot,
+    instances: tuple[ContainerSnapshot, ...],
     agent: AgentState,
     waiting_reasons: Mapping[str, StartFailure],
     old_statuses: tuple[ContainerStatus, ...],
     is_init: bool,
-    sandbox_id: str | None,
+    app_created: bool,
     node: NodeInfo,
 ) -> ContainerStatus:
+    """`convertToAPIContainerStatuses` for one container, then `UpdatePodStatus`'s started/ready."""
     default_reason = "PodInitializing" if pod.spec.init_containers else "ContainerCreating"
-    status = ContainerStatus(
-        name=container.name,
-        image=container.image,
-        state=ContainerState(waiting=ContainerStateWaiting(reason=default_reason)),
-    )
+    default_state = ContainerState(waiting=ContainerStateWaiting(reason=default_reason))
+    status = ContainerStatus(name=container.name, image=container.image, state=default_state)
     old = next((item for item in old_statuses if item.name == container.name), None)
     if old is not None:
         if old.state.terminated is not None:
@@ -224,88 +289,157 @@ def _container_status(
                 status, restart_count=old.restart_count, last_state=old.last_state
             )
 
-    instances = _instances(observed, container.name, sandbox_id)
     latest = instances[0] if instances else None
     if latest is not None:
-        status = ContainerStatus(
-            name=container.name,
-            state=_state_of(latest, node),
-            last_state=_last_state(instances, old, node),
-            restart_count=latest.attempt,
-            image=latest.image or container.image,
-            image_id=latest.image_id,
-            container_id=_container_id(latest, node),
-        )
-
-    # A container that will be restarted and whose start failed or is backing off is Waiting.
-    failure = waiting_reasons.get(container.name)
-    if failure is not None and _will_restart(pod, container, latest, is_init=is_init):
-        last_state = status.last_state
-        if status.state.terminated is not None:
-            last_state = status.state
+        status = _convert(latest, old, node)
+        if len(instances) > 1:
+            status = msgspec.structs.replace(
+                status, last_state=_convert(instances[1], old, node).state
+            )
+    elif (
+        old is not None
+        and old.state.running is not None
+        and status.state == default_state
+        and status.last_state.terminated is None
+    ):
+        # It was running and the runtime lost it: show it stopped, not waiting.
         status = msgspec.structs.replace(
             status,
-            state=ContainerState(
-                waiting=ContainerStateWaiting(reason=failure.reason, message=failure.message)
-            ),
-            last_state=last_state,
+            last_state=_unknown_terminated(LOST_WHILE_RUNNING),
+            restart_count=status.restart_count
+            + (1 if pod.metadata.deletion_timestamp is None else 0),
         )
 
-    started, ready = _started_and_ready(container, latest, agent, is_init=is_init)
+    status = _waiting_override(
+        pod, container, status, latest, waiting_reasons, is_init=is_init, app_created=app_created
+    )
+    started = _started(container, status, latest, agent)
     if is_init and not container.is_sidecar:
-        ready = status.state.terminated is not None and status.state.terminated.exit_code == 0
+        terminated = status.state.terminated
+        ready = terminated is not None and terminated.exit_code == 0
+    else:
+        ready = started and _ready(container, latest, agent)
     return msgspec.structs.replace(status, started=started, ready=ready)
 
 
-def _last_state(
-    instances: tuple[ContainerSnapshot, ...], old: ContainerStatus | None, node: NodeInfo
-) -> ContainerState:
-    """The previous instance's termination; from the old status if that instance is gone."""
-    latest = instances[0]
-    if len(instances) > 1 and instances[1].state is RuntimeState.EXITED:
-        return ContainerState(terminated=_terminated(instances[1], node))
-    if old is None or latest.attempt == 0:
-        return ContainerState()
-    if old.restart_count == latest.attempt:
-        return old.last_state  # same instance as last time: keep what was known
-    if old.restart_count == latest.attempt - 1 and old.state.terminated is not None:
-        return ContainerState(terminated=old.state.terminated)
-    return ContainerState()
-
-
-def _will_restart(
-    pod: Pod, container: Container, latest: ContainerSnapshot | None, *, is_init: bool
-) -> bool:
-    if is_init and latest is not None and latest.succeeded and not container.is_sidecar:
-        return False
-    if container.is_sidecar:
-        return pod.metadata.deletion_timestamp is None and (
-            latest is None or latest.state is not RuntimeState.RUNNING
-        )
-    return restart.should_restart_app_container(container, pod, latest)
-
-
-def _started_and_ready(
+def _waiting_override(
+    pod: Pod,
     container: Container,
+    status: ContainerStatus,
     latest: ContainerSnapshot | None,
-    agent: AgentState,
+    waiting_reasons: Mapping[str, StartFailure],
     *,
     is_init: bool,
-) -> tuple[bool, bool]:
-    if latest is None or latest.state is not RuntimeState.RUNNING:
-        return False, False
-    probes = agent.probes.get(latest.id)
+    app_created: bool,
+) -> ContainerStatus:
+    """A container the next sync will (re)start shows the cached start failure as Waiting."""
+    if is_init:
+        if latest is not None and latest.succeeded:
+            return status  # an init container that exited 0 keeps its terminated state
+        if (
+            latest is None
+            and app_created
+            and not container.is_sidecar
+            and status.state.waiting is not None
+        ):
+            return msgspec.structs.replace(
+                status,
+                state=ContainerState(
+                    terminated=ContainerStateTerminated(
+                        reason="Completed", message=INIT_ASSUMED_COMPLETED
+                    )
+                ),
+            )
+    if not restart.should_restart_app_container(container, pod, latest):
+        return status
+    failure = waiting_reasons.get(container.name)
+    if failure is None:
+        return status
+    last_state = status.state if status.state.terminated is not None else status.last_state
+    return msgspec.structs.replace(
+        status,
+        state=ContainerState(
+            waiting=ContainerStateWaiting(reason=failure.reason, message=failure.message)
+        ),
+        last_state=last_state,
+    )
+
+
+def _started(
+    container: Container,
+    status: ContainerStatus,
+    latest: ContainerSnapshot | None,
+    agent: AgentState,
+) -> bool:
+    """`isContainerStarted`: running, and its startup probe (if any) has succeeded."""
+    if status.state.running is None or latest is None:
+        return False
     if container.startup_probe is None:
-        started = True
-    else:
-        started = probes is not None and probes.startup is ProbeOutcome.SUCCESS
-    if is_init and not container.is_sidecar:
-        return started, False
-    if container.readiness_probe is None:
-        ready = started
-    else:
-        ready = started and probes is not None and probes.readiness is ProbeOutcome.SUCCESS
-    return started, ready
+        return True
+    probes = agent.probes.get(latest.id)
+    return probes is not None and probes.startup is ProbeOutcome.SUCCESS
+
+
+def _ready(container: Container, latest: ContainerSnapshot | None, agent: AgentState) -> bool:
+    """Readiness of a started container: no readiness probe, or its last result succeeded."""
+    if container.readiness_probe is None or latest is None:
+        return True
+    probes = agent.probes.get(latest.id)
+    return probes is not None and probes.readiness is ProbeOutcome.SUCCESS
+
+
+# --- the end of a pod (`TerminatePod`) ---------------------------------------------------------
+
+
+def _terminated_statuses(
+    pod: Pod, init_statuses: tuple[ContainerStatus, ...], app_statuses: tuple[ContainerStatus, ...]
+) -> tuple[tuple[ContainerStatus, ...], tuple[ContainerStatus, ...]]:
+    """Every container that ran, or should have, ends Terminated: an unknown one as a failure.
+
+    App containers are rewritten once the pod has initialized; init containers up to the last
+    one with evidence of a start (always at least the first).
+    """
+
+    def finished(status: ContainerStatus) -> ContainerStatus:
+        if status.state.terminated is not None:
+            return status
+        return msgspec.structs.replace(status, state=_unknown_terminated(LOST_AT_TERMINATION))
+
+    if _has_pod_initialized(pod, init_statuses, app_statuses):
+        app_statuses = tuple(finished(status) for status in app_statuses)
+    attempted = len(init_statuses)
+    while attempted > 1 and (
+        init_statuses[attempted - 1].state.waiting is not None
+        and init_statuses[attempted - 1].last_state.terminated is None
+    ):
+        attempted -= 1
+    init_statuses = tuple(
+        finished(status) if index < attempted else status
+        for index, status in enumerate(init_statuses)
+    )
+    return init_statuses, app_statuses
+
+
+def _has_pod_initialized(
+    pod: Pod, init_statuses: tuple[ContainerStatus, ...], app_statuses: tuple[ContainerStatus, ...]
+) -> bool:
+    """The status manager's `hasPodInitialized`."""
+    if not pod.spec.init_containers:
+        return True
+    if any(
+        status.last_state.terminated is not None or status.state.waiting is None
+        for status in app_statuses
+    ):
+        return True
+    if not init_statuses:
+        return False
+    last = init_statuses[-1]
+    if pod.spec.init_containers[-1].is_sidecar:
+        return last.state.running is not None and bool(last.started)
+    return any(
+        state.terminated is not None and state.terminated.exit_code == 0
+        for state in (last.last_state, last.state)
+    )
 
 
 # --- phase -----------------------------------------------------------------------------------
