@@ -49,7 +49,7 @@ def test_valid_pod(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ("extra_init", "extra_spec", "expected"),
     [
         pytest.param(
-            "    readinessProbe: {exec: {command: ["true"]}}",
+            "    readinessProbe: {exec: {command: ['true']}}",
             "",
             'The Pod "demo" is invalid: spec.initContainers[0].readinessProbe: Forbidden: may not '
             "be set for init containers without restartPolicy=Always\n",
@@ -63,14 +63,14 @@ def test_valid_pod(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
             id="init-restart-policy",
         ),
         pytest.param(
-            "  - name: app\n    image: busybox:1.35\n    command: ["true"]",
+            "  - name: app\n    image: busybox:1.35\n    command: ['true']",
             "",
             'The Pod "demo" is invalid: spec.initContainers[1].name: Duplicate value: "app"\n',
             id="duplicate-name",
         ),
         pytest.param(
-            "    lifecycle: {preStop: {exec: {command: ["true"]}}}\n"
-            "    livenessProbe: {exec: {command: ["true"]}}",
+            "    lifecycle: {preStop: {exec: {command: ['true']}}}\n"
+            "    livenessProbe: {exec: {command: ['true']}}",
             "",
             'The Pod "demo" is invalid: \n'
             "* spec.initContainers[0].lifecycle: Forbidden: may not be set for init containers "
@@ -161,4 +161,5 @@ def test_stdin_and_missing_paths(
     assert main(["validate", "-f", "-"]) == 0
     assert capsys.readouterr().out == "pod/demo valid\n"
     assert main(["validate", "-f", str(tmp_path / "missing.yaml")]) == 2
-    assert capsys.readouterr().err == f'error: the path "{tmp_path / "missing.yaml"}" does not exist\n'
+    missing = tmp_path / "missing.yaml"
+    assert capsys.readouterr().err == f'error: the path "{missing}" does not exist\n'
