@@ -44,7 +44,6 @@ from tinykube.core.observed import (
     ContainerSnapshot,
     PodSnapshot,
     ProbeOutcome,
-    SandboxState,
     StartFailure,
 )
 from tinykube.core.observed import ContainerState as RuntimeState
@@ -318,7 +317,7 @@ def _container_status(
         terminated = status.state.terminated
         ready = terminated is not None and terminated.exit_code == 0
     else:
-        ready = started and _ready(container, latest, agent)
+        ready = started and _is_ready(container, latest, agent)
     return msgspec.structs.replace(status, started=started, ready=ready)
 
 
@@ -380,7 +379,7 @@ def _started(
     return probes is not None and probes.startup is ProbeOutcome.SUCCESS
 
 
-def _ready(container: Container, latest: ContainerSnapshot | None, agent: AgentState) -> bool:
+def _is_ready(container: Container, latest: ContainerSnapshot | None, agent: AgentState) -> bool:
     """Readiness of a started container: no readiness probe, or its last result succeeded."""
     if container.readiness_probe is None or latest is None:
         return True

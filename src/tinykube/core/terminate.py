@@ -37,10 +37,12 @@ def termination_grace_seconds(pod: Pod) -> int:
 
 def compute_termination_plan(pod: Pod, observed: PodSnapshot) -> tuple[ContainerStop, ...]:
     """One stop per running container instance (see the module docstring)."""
+    # Only running containers are stopped (`ConvertPodStatusToRunningPod`); the sandbox stop
+    # that follows takes care of anything merely created.
     running = {
         container.name: container
         for container in observed.containers
-        if container.state in (ContainerState.RUNNING, ContainerState.CREATED)
+        if container.state is ContainerState.RUNNING
     }
     app_ids = tuple(
         running[container.name].id for container in pod.spec.containers if container.name in running
