@@ -42,9 +42,7 @@ def _pod(inits: int) -> dict[str, object]:
                 {"name": f"init-{i}", "image": "busybox:1.35", "command": ["true"]}
                 for i in range(inits)
             ],
-            "containers": [
-                {"name": "app", "image": "busybox:1.35", "command": ["sleep", "0.2"]}
-            ],
+            "containers": [{"name": "app", "image": "busybox:1.35", "command": ["sleep", "0.2"]}],
         },
     }
 

@@ -17,7 +17,6 @@ import dataclasses
 import json
 import os
 import re
-import shlex
 import subprocess
 import sys
 import time
@@ -151,9 +150,7 @@ def run_tinykube(
         listing = json.loads(completed.stdout)
         assert listing["kind"] == "List", completed.stdout
         pods = listing["items"]
-    return RunResult(
-        code=completed.returncode, pods=pods, stderr=completed.stderr, elapsed=elapsed
-    )
+    return RunResult(code=completed.returncode, pods=pods, stderr=completed.stderr, elapsed=elapsed)
 
 
 def wait_for(condition: Callable[[], T | None], *, timeout: float, what: str) -> T:
@@ -190,23 +187,35 @@ def exec_command(
     termination_seconds: float = 0,
     exit_code: int = 0,
     loop_forever: bool = False,
+    first_delay: float | None = None,
     log: str = f"{LOG_DIR}/log",
 ) -> list[str]:
     """The §8.0 harness command: log Starting, wait, touch `started`, log Started, wait, log
-    Exiting, exit; a TERM trap waits `termination_seconds`, logs Exiting and exits."""
+    Exiting, exit; a TERM trap waits `termination_seconds`, logs Exiting and exits.
+
+    `first_delay` replaces `delay` on the container's first run only (a marker file next to
+    the log remembers it), so that a crash-looping container surely overlaps its neighbours
+    once without slowing down its restarts.
+    """
 
     def say(what: str) -> str:
         return f'echo "$(date +%s.%N) {name} {what}" >> {log}; '
 
     script = say(f"Starting {_seconds(start_delay)}")
-    script += f"_term() {{ sleep {_seconds(termination_seconds)}; {say('Exiting')}exit {exit_code}; }}; "
+    script += (
+        f"_term() {{ sleep {_seconds(termination_seconds)}; {say('Exiting')}exit {exit_code}; }}; "
+    )
     script += "trap _term TERM; "
     if start_delay:
         script += _sleep(start_delay)
     script += "touch started; "
     script += say("Started")
     script += say(f"Delaying {_seconds(delay)}")
-    if delay:
+    if first_delay is not None:
+        marker = f"{log}.{name}.ran"
+        script += f"if [ -f {marker} ]; then {_sleep(delay) if delay else ':; '}"
+        script += f"else touch {marker}; {_sleep(first_delay)}fi; "
+    elif delay:
         script += _sleep(delay)
     if loop_forever:
         script += "while true; do " + say("Looping") + _sleep(0.2) + "done; "
@@ -376,6 +385,7 @@ def shared_log(tmp_path: Path, pod_name: str) -> ContainerLog:
 
 
 def init_status(pod_obj: Object, name: str) -> Object:
+    status: Object
     for status in pod_obj["status"].get("initContainerStatuses", []):
         if status["name"] == name:
             return status
@@ -383,6 +393,7 @@ def init_status(pod_obj: Object, name: str) -> Object:
 
 
 def app_status(pod_obj: Object, name: str) -> Object:
+    status: Object
     for status in pod_obj["status"].get("containerStatuses", []):
         if status["name"] == name:
             return status
@@ -390,6 +401,7 @@ def app_status(pod_obj: Object, name: str) -> Object:
 
 
 def condition(pod_obj: Object, kind: str) -> Object:
+    cond: Object
     for cond in pod_obj["status"].get("conditions", []):
         if cond["type"] == kind:
             return cond
@@ -414,5 +426,99 @@ def sh(script: str) -> list[str]:
     return ["sh", "-c", script]
 
 
-def quote(text: str) -> str:
-    return shlex.quote(text)
+@dataclasses.dataclass(frozen=True)
+class Ran:
+    """One `tinykube run` shared by the tests of a module: its result and its directory."""
+
+    root: Path
+    result: RunResult
+
+    def pod(self, name: str) -> Object:
+        return self.result.pod(name)
+
+    def log(self, pod_name: str) -> ContainerLog:
+        return shared_log(self.root, pod_name)
+
+    def events_of(
+        self, pod_name: str, *, container: str | None = None, reason: str | None = None
+    ) -> list[Event]:
+        return self.result.events_of(pod_name, container=container, reason=reason)
+
+
+def run_once(
+    factory: pytest.TempPathFactory,
+    name: str,
+    build: Callable[[Path], Sequence[Object]],
+    *flags: str,
+    deadline: float = DEFAULT_DEADLINE,
+) -> Ran:
+    root = factory.mktemp(name)
+    return Ran(root=root, result=run_tinykube(root, build(root), *flags, deadline=deadline))
+
+
+# ------------------------------------------------------------------------------ an HTTP target
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    path: str
+    headers: dict[str, str]
+    at: float
+
+
+class TargetServer:
+    """A tiny HTTP server in the test process, the target of httpGet probes and hooks.
+
+    `/fail...` answers 500, everything else 200; every request is recorded with its headers.
+    """
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        requests = self.requests = list[Request]()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                requests.append(Request(self.path, dict(self.headers.items()), time.time()))
+                code = 500 if self.path.startswith("/fail") else 200
+                body = b"ok\n" if code == 200 else b"failing\n"
+                self.send_response(code)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                del format, args
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def paths(self) -> list[str]:
+        return [request.path for request in self.requests]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.fixture(scope="module")
+def target() -> Iterable[TargetServer]:
+    server = TargetServer()
+    try:
+        yield server
+    finally:
+        server.close()

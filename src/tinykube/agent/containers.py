@@ -8,6 +8,7 @@ CFS quota from the limit); the log path as `<pod log dir>/<container>/<restartCo
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from tinykube.agent.volumes import PreparedVolume
 from tinykube.api.pod import Container, Pod
 from tinykube.core import environment, restart
 from tinykube.core.ids import PodUID
+from tinykube.core.observed import ContainerSnapshot, ContainerState, PodSnapshot
 from tinykube.runtime import contract
 
 MIN_SHARES = 2
@@ -22,6 +24,10 @@ MAX_SHARES = 262144
 SHARES_PER_CPU = 1024
 QUOTA_PERIOD = 100_000
 MIN_QUOTA_PERIOD = 1000
+# kubecontainer.MaxContainerTerminationMessageLogLines / ...LogLength
+FALLBACK_LOG_LINES = 80
+FALLBACK_LOG_BYTES = 2048
+_LOG_READ_BYTES = 256 * 1024
 
 
 def pod_identity(pod: Pod) -> contract.PodIdentity:
@@ -136,3 +142,59 @@ def build_container_config(
         stdin=container.stdin,
         tty=container.tty,
     )
+
+
+def log_tail(path: Path) -> str:
+    """The kubelet's `readLastStringFromContainerLogs`: the content of the last 80 CRI log
+    records (stdout and stderr), at most the last 2048 bytes of it."""
+    try:
+        with path.open("rb") as log:
+            log.seek(0, 2)
+            size = log.tell()
+            log.seek(max(size - _LOG_READ_BYTES, 0))
+            data = log.read()
+    except OSError as exc:
+        return f"Error on reading termination message from logs: {exc}"
+    records = data.split(b"\n")
+    if len(data) == _LOG_READ_BYTES and size > _LOG_READ_BYTES:
+        records = records[1:]  # the first one is cut
+    texts: list[bytes] = []
+    for record in records:
+        parts = record.split(b" ", 3)
+        if len(parts) < 3:
+            continue
+        text = parts[3] if len(parts) == 4 else b""
+        texts.append(text + b"\n" if parts[2] == b"F" else text)
+    tail = b"".join(texts[-FALLBACK_LOG_LINES:])[-FALLBACK_LOG_BYTES:]
+    return tail.decode("utf-8", "replace")
+
+
+def with_fallback_messages(
+    pod: Pod, observed: PodSnapshot, *, logs_dir: Path, cache: dict[str, str]
+) -> PodSnapshot:
+    """Exited containers with `terminationMessagePolicy: FallbackToLogsOnError` that failed
+    without writing a termination message get their log tail as the message (the kubelet
+    reads the log itself; `cache` holds what was read, by container id)."""
+    policies = {
+        container.name: container.termination_message_policy
+        for container in (*pod.spec.init_containers, *pod.spec.containers)
+    }
+    changed = False
+    containers: list[ContainerSnapshot] = []
+    for instance in observed.containers:
+        if (
+            instance.state is ContainerState.EXITED
+            and instance.exit_code != 0
+            and not instance.message
+            and instance.reason != "ContainerCannotRun"
+            and policies.get(instance.name) == "FallbackToLogsOnError"
+        ):
+            message = cache.get(instance.id)
+            if message is None:
+                path = container_log_path(logs_dir, pod, instance.name, instance.attempt)
+                message = cache[instance.id] = log_tail(path)
+            containers.append(dataclasses.replace(instance, message=message))
+            changed = True
+        else:
+            containers.append(instance)
+    return dataclasses.replace(observed, containers=tuple(containers)) if changed else observed

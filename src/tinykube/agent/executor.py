@@ -20,9 +20,10 @@ from tinykube.agent import containers, handlers, volumes
 from tinykube.agent.clock import Clock
 from tinykube.agent.probes import ProbeManager
 from tinykube.agent.recorder import Recorder
+from tinykube.api import field as api_field
 from tinykube.api.pod import Container, LifecycleHandler, Pod
 from tinykube.core import environment, terminate
-from tinykube.core.actions import PodActions, StartInfo
+from tinykube.core.actions import KillReason, PodActions, StartInfo
 from tinykube.core.ids import ContainerID, PodUID, SandboxID
 from tinykube.core.observed import BackoffEntry, PodSnapshot, StartFailure
 from tinykube.runtime import contract
@@ -45,6 +46,7 @@ class PodAgentState:
     start_failures: dict[str, StartFailure] = field(default_factory=dict)
     volumes: dict[str, volumes.PreparedVolume] | None = None
     announced_waits: set[tuple[str, datetime.datetime]] = field(default_factory=set)
+    log_messages: dict[str, str] = field(default_factory=dict)  # fallback messages, by id
 
 
 @dataclass(slots=True)
@@ -69,10 +71,14 @@ class Executor:
         """Carry out one sync's actions (pod kills are the worker's: see `terminate`)."""
         self.state.backoff.update(actions.backoff)
         for kill in actions.kill:
-            self.recorder.container_event(
-                pod, kill.name, type="Normal", reason="Killing", message=kill.message
+            spec = _container_spec(pod, kill.name)
+            await self.kill_container(
+                pod,
+                spec,
+                kill.container_id,
+                message=kill.message,
+                grace=_kill_grace(pod, spec, kill.reason),
             )
-            await self._stop(pod, kill.container_id, kill.name, grace=_grace(pod))
 
         sandbox = observed.newest_sandbox()
         sandbox_id = sandbox.id if sandbox is not None else None
@@ -182,16 +188,23 @@ class Executor:
         if post_start is not None:
             result = await self.run_hook(pod, container, container_id, post_start)
             if not result.success:
+                # the event leaves the hook's output out (it may hold secrets), as the kubelet's
                 self.recorder.container_event(
                     pod,
                     name,
                     type="Warning",
                     reason="FailedPostStartHook",
-                    message=f"PostStartHook failed: {result.output}".rstrip(": "),
+                    message="PostStartHook failed",
                 )
-                await self._stop(pod, container_id, name, grace=_grace(pod))
+                await self.kill_container(
+                    pod, container, container_id, message="FailedPostStartHook", grace=_grace(pod)
+                )
                 return self._start_failed(
-                    pod, name, "PostStartHookError", result.output, event=False
+                    pod,
+                    name,
+                    "PostStartHookError",
+                    hook_failure_message(pod, container, post_start, result),
+                    event=False,
                 )
         self.probes.ensure(container, container_id, tg)
         return True
@@ -226,6 +239,7 @@ class Executor:
                 container,
                 default_host=self.node.host_ip,
                 timeout=max(limit, 1.0),
+                purpose="lifecycle",
             )
         if handler.sleep is not None:
             await asyncio.sleep(min(float(handler.sleep.seconds), max(limit, 0.0)))
@@ -233,6 +247,55 @@ class Executor:
         if handler.tcp_socket is not None:
             return handlers.HandlerResult(True, "")  # deprecated: the kubelet does nothing
         return handlers.HandlerResult(False, "hook has no handler")
+
+    async def kill_container(
+        self,
+        pod: Pod,
+        container: Container | None,
+        container_id: ContainerID,
+        *,
+        message: str,
+        grace: int,
+    ) -> None:
+        """The kubelet's `killContainer`: a Killing event, the preStop hook within the grace
+        period, then SIGTERM with what is left of it (at least 2 s) and SIGKILL."""
+        name = container.name if container is not None else ""
+        self.recorder.container_event(pod, name, type="Normal", reason="Killing", message=message)
+        started = self.clock.monotonic()
+        pre_stop = container.lifecycle.pre_stop if container and container.lifecycle else None
+        if container is not None and pre_stop is not None and grace > 0:
+            await self._run_pre_stop(pod, container, container_id, pre_stop, budget=float(grace))
+        remaining = grace - int(self.clock.monotonic() - started)
+        await self._stop(pod, container_id, name, grace=remaining)
+
+    async def _run_pre_stop(
+        self,
+        pod: Pod,
+        container: Container,
+        container_id: ContainerID,
+        handler: LifecycleHandler,
+        *,
+        budget: float,
+    ) -> None:
+        """Run a preStop hook for at most `budget` seconds (none without a budget, as the
+        kubelet's `gracePeriod > 0`); a failure is only an event."""
+        if budget <= 0:
+            return
+        try:
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation
+            async with asyncio.timeout(budget):
+                result = await self.run_hook(pod, container, container_id, handler, timeout=budget)
+        except TimeoutError:
+            result = handlers.HandlerResult(False, "timed out")
+        if not result.success:
+            # the event leaves the hook's output out (it may hold secrets), as the kubelet's
+            self.recorder.container_event(
+                pod,
+                container.name,
+                type="Warning",
+                reason="FailedPreStopHook",
+                message="PreStopHook failed",
+            )
 
     async def _stop(self, pod: Pod, container_id: ContainerID, name: str, *, grace: int) -> None:
         with contextlib.suppress(contract.NotFound):
@@ -263,33 +326,19 @@ class Executor:
                         message=f"Stopping container {stop.name}",
                     )
                 if stop.pre_stop is not None:
-                    remaining = max(deadline - self.clock.monotonic(), 0.0)
-                    try:
-                        result = await asyncio.wait_for(
-                            self.run_hook(
-                                pod,
-                                by_name[stop.name],
-                                stop.container_id,
-                                stop.pre_stop,
-                                timeout=remaining,
-                            ),
-                            timeout=remaining if remaining > 0 else None,
-                        )
-                    except TimeoutError:
-                        result = handlers.HandlerResult(False, "timed out")
-                    if not result.success:
-                        self.recorder.container_event(
-                            pod,
-                            stop.name,
-                            type="Warning",
-                            reason="FailedPreStopHook",
-                            message=f"PreStopHook failed: {result.output}".rstrip(": "),
-                        )
+                    await self._run_pre_stop(
+                        pod,
+                        by_name[stop.name],
+                        stop.container_id,
+                        stop.pre_stop,
+                        budget=max(deadline - self.clock.monotonic(), 0.0),
+                    )
                 waits = [exited[other].wait() for other in stop.wait_for if other in exited]
                 if waits:
                     remaining = max(deadline - self.clock.monotonic(), 0.0)
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(asyncio.gather(*waits), timeout=remaining)
+                        async with asyncio.timeout(remaining):
+                            await asyncio.gather(*waits)
                 remaining = max(deadline - self.clock.monotonic(), 0.0)
                 await self._stop(pod, stop.container_id, stop.name, grace=int(remaining + 0.999))
             finally:
@@ -303,6 +352,48 @@ class Executor:
         for sandbox in observed.sandboxes:
             with contextlib.suppress(contract.NotFound):
                 await self.runtime.stop_pod_sandbox(sandbox.id)
+
+
+def hook_failure_message(
+    pod: Pod, container: Container, handler: LifecycleHandler, result: handlers.HandlerResult
+) -> str:
+    """The kubelet's handler-runner message for a failed hook (the waiting message of
+    PostStartHookError)."""
+    meta = pod.metadata
+    where = (
+        f"for Container {api_field.go_quote(container.name)} in Pod "
+        f"{api_field.go_quote(f'{meta.name}_{meta.namespace}({meta.uid})')} failed - error: "
+    )
+    if handler.exec is not None:
+        command = "[" + " ".join(handler.exec.command) + "]"
+        return (
+            f"Exec lifecycle hook ({command}) {where}{result.error or result.output}, "
+            f"message: {api_field.go_quote(result.output)}"
+        )
+    if handler.http_get is not None:
+        return f"HTTP lifecycle hook ({handler.http_get.path}) {where}{result.error}"
+    return f"Cannot run handler: {result.output}"
+
+
+def _container_spec(pod: Pod, name: str) -> Container | None:
+    for container in (*pod.spec.init_containers, *pod.spec.containers):
+        if container.name == name:
+            return container
+    return None
+
+
+def _kill_grace(pod: Pod, container: Container | None, reason: KillReason) -> int:
+    """`setTerminationGracePeriod`: a deletion's grace first, then a failed probe's own
+    terminationGracePeriodSeconds, then the pod's."""
+    if pod.metadata.deletion_grace_period_seconds is None and container is not None:
+        probe = None
+        if reason is KillReason.LIVENESS_PROBE:
+            probe = container.liveness_probe
+        elif reason is KillReason.STARTUP_PROBE:
+            probe = container.startup_probe
+        if probe is not None and probe.termination_grace_period_seconds is not None:
+            return probe.termination_grace_period_seconds
+    return _grace(pod)
 
 
 def _grace(pod: Pod) -> int:

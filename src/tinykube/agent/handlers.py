@@ -14,18 +14,22 @@ import ssl
 import urllib.parse
 from dataclasses import dataclass
 
+from tinykube.api import field
 from tinykube.api.pod import Container, HTTPGetAction, IntOrString
 from tinykube.core.ids import ContainerID
 from tinykube.runtime import contract
 
-USER_AGENT = "kube-probe/1.32"
+KUBE_VERSION = "1.32"
+USER_AGENT = f"kube-probe/{KUBE_VERSION}"  # probes; hooks say kube-lifecycle (`userAgent`)
 MAX_OUTPUT = 10 * 1024
 
 
 @dataclass(frozen=True, slots=True)
 class HandlerResult:
     success: bool
-    output: str
+    output: str  # what a probe event shows: the command's output, or the failure
+    error: str = ""  # the Go error of a failed handler, for lifecycle hook messages
+    errored: bool = False  # the handler could not run at all (the prober's "probe errored")
 
 
 def resolve_port(port: IntOrString, container: Container) -> int | None:
@@ -50,17 +54,43 @@ async def run_exec(
     try:
         result = await runtime.exec_sync(container_id, command, timeout=timeout)
     except TimeoutError:
-        return HandlerResult(False, f"command {list(command)!r} timed out")
+        # the exec prober's TimeoutError text
+        message = f"command {field.go_quote(' '.join(command))} timed out"
+        return HandlerResult(False, message, message)
     except contract.RuntimeFailure as exc:
-        return HandlerResult(False, str(exc))
+        return HandlerResult(False, str(exc), str(exc), errored=True)
     output = (result.stdout + result.stderr)[:MAX_OUTPUT].decode("utf-8", "replace")
     if result.exit_code == 0:
         return HandlerResult(True, output)
-    return HandlerResult(False, output or f"command exited with {result.exit_code}")
+    # the CRI client's `CodeExitError` text
+    error = f"command '{' '.join(command)}' exited with {result.exit_code}: " + result.stderr[
+        :MAX_OUTPUT
+    ].decode("utf-8", "replace")
+    return HandlerResult(False, output, error)
 
 
 async def run_http(
-    action: HTTPGetAction, container: Container, *, default_host: str, timeout: float
+    action: HTTPGetAction,
+    container: Container,
+    *,
+    default_host: str,
+    timeout: float,
+    purpose: str = "probe",
+) -> HandlerResult:
+    """GET the action's URL; `purpose` ("probe" or "lifecycle") names the User-Agent."""
+    result = await _run_http(
+        action, container, default_host=default_host, timeout=timeout, purpose=purpose
+    )
+    return result if result.success else HandlerResult(False, result.output, result.output)
+
+
+async def _run_http(
+    action: HTTPGetAction,
+    container: Container,
+    *,
+    default_host: str,
+    timeout: float,
+    purpose: str,
 ) -> HandlerResult:
     port = resolve_port(action.port, container)
     if port is None:
@@ -71,13 +101,16 @@ async def run_http(
     if not path.startswith("/"):
         path = "/" + path
     url = f"{scheme}://{host}:{port}{path}"
-    headers = {"Host": f"{host}:{port}", "User-Agent": USER_AGENT, "Accept": "*/*"}
+    headers = {
+        "Host": f"{host}:{port}",
+        "User-Agent": f"kube-{purpose}/{KUBE_VERSION}",
+        "Accept": "*/*",
+    }
     for header in action.http_headers:
         headers[header.name] = header.value
     try:
-        status = await asyncio.wait_for(
-            _http_get(host, port, path, headers, tls=scheme == "https"), timeout
-        )
+        async with asyncio.timeout(timeout):
+            status = await _http_get(host, port, path, headers, tls=scheme == "https")
     except TimeoutError:
         return HandlerResult(
             False,
@@ -122,7 +155,8 @@ async def run_tcp(host: str, port: int | None, *, timeout: float) -> HandlerResu
     if port is None:
         return HandlerResult(False, "unable to resolve port")
     try:
-        _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        async with asyncio.timeout(timeout):
+            _reader, writer = await asyncio.open_connection(host, port)
     except TimeoutError:
         return HandlerResult(False, f"dial tcp {host}:{port}: i/o timeout")
     except OSError as exc:

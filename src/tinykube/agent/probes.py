@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, replace
 from tinykube.agent import handlers
 from tinykube.agent.recorder import Recorder
 from tinykube.api.pod import Container, Pod, Probe
-from tinykube.core.ids import ContainerID
-from tinykube.core.observed import ProbeOutcome, ProbeState
+from tinykube.core.ids import ContainerID, PodUID
+from tinykube.core.observed import ContainerState, ProbeOutcome, ProbeState
 from tinykube.runtime import contract
 
 
@@ -115,6 +115,13 @@ class ProbeManager:
         state = self.results.get(container_id)
         return state is not None and state.startup is ProbeOutcome.SUCCESS
 
+    async def _running(self, container_id: ContainerID) -> bool:
+        snapshot = await self.runtime.pod_snapshot(PodUID(self.pod.metadata.uid))
+        return any(
+            instance.id == container_id and instance.state is ContainerState.RUNNING
+            for instance in snapshot.containers
+        )
+
     async def _work(
         self, kind: ProbeKind, probe: Probe, container: Container, container_id: ContainerID
     ) -> None:
@@ -124,7 +131,7 @@ class ProbeManager:
         await asyncio.sleep(float(probe.initial_delay_seconds))
         last: ProbeOutcome | None = None
         run = 0
-        while True:
+        while container_id in self._tasks:
             if kind is not ProbeKind.STARTUP and not self._started(container, container_id):
                 await asyncio.sleep(min(period, 1.0))
                 continue
@@ -133,14 +140,19 @@ class ProbeManager:
             result = await run_handler(
                 probe, container, container_id, runtime=self.runtime, host=self.host
             )
+            if container_id not in self._tasks:
+                return  # forgotten while probing (should its cancellation have been lost)
+            if not result.success and not await self._running(container_id):
+                return  # the kubelet never probes a container that is not running
             outcome = ProbeOutcome.SUCCESS if result.success else ProbeOutcome.FAILURE
             if not result.success:
+                what = "errored" if result.errored else "failed"
                 self.recorder.container_event(
                     self.pod,
                     container.name,
                     type="Warning",
                     reason="Unhealthy",
-                    message=f"{kind} probe failed: {result.output}".rstrip(),
+                    message=f"{kind} probe {what}: {result.output}",
                 )
             run = run + 1 if outcome == last else 1
             last = outcome

@@ -17,6 +17,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tinykube.agent import containers
 from tinykube.agent.clock import Clock
 from tinykube.agent.executor import Executor, NodeSettings, PodAgentState
 from tinykube.agent.probes import ProbeManager
@@ -26,7 +27,13 @@ from tinykube.api.status import PodStatus
 from tinykube.core import decide, environment, restart, status, terminate
 from tinykube.core.actions import PodActions, PodKillReason
 from tinykube.core.ids import PodUID
-from tinykube.core.observed import AgentState, ContainerState, PodSnapshot
+from tinykube.core.observed import (
+    AgentState,
+    ContainerState,
+    PodSnapshot,
+    SandboxState,
+    StartFailure,
+)
 from tinykube.runtime import contract
 
 FINAL_KILLS = frozenset(
@@ -119,7 +126,7 @@ class PodWorker:
         while True:
             self._wake.clear()
             pod = self.store.get_pod(self.uid)
-            observed = await self.runtime.pod_snapshot(self.uid)
+            observed = self._observed(pod, await self.runtime.pod_snapshot(self.uid))
             probes.pod = pod
             probes.forget({c.id for c in observed.containers if c.state is ContainerState.RUNNING})
             now = self.clock.now()
@@ -133,25 +140,42 @@ class PodWorker:
             )
             self._write_status(pod, observed, agent, actions, now=now)
             self._announce_waits(pod, actions)
+            self._remember_waits(actions)
 
             if actions.kill_pod in FINAL_KILLS:
                 await self._terminate(pod, observed, executor, actions.kill_pod)
                 return
             if actions.kill_pod is PodKillReason.SANDBOX_CHANGED:
-                await executor.terminate(pod, observed, grace=0, announce=False)
-                await executor.kill_sandboxes(observed)
-                self._state.volumes = None
+                alive = any(c.state is ContainerState.RUNNING for c in observed.containers) or any(
+                    s.state is SandboxState.READY for s in observed.sandboxes
+                )
+                if alive:
+                    await executor.terminate(pod, observed, grace=0, announce=False)
+                    await executor.kill_sandboxes(observed)
+                    self._state.volumes = None
+                if not actions.create_sandbox:
+                    # A Never pod that already ran gets no new sandbox: once everything is
+                    # stopped (and observed once), wait for a change instead of spinning.
+                    if not alive:
+                        await self._sleep(actions.next_wakeup)
+                    continue
             if not actions.idle:
                 await executor.apply(pod, actions, observed, self._sources(pod), tg)
                 continue  # observe what the actions did right away
             await self._sleep(actions.next_wakeup)
+
+    def _observed(self, pod: Pod, snapshot: PodSnapshot) -> PodSnapshot:
+        return containers.with_fallback_messages(
+            pod, snapshot, logs_dir=self.node.logs_dir, cache=self._state.log_messages
+        )
 
     async def _sleep(self, until: datetime.datetime | None) -> None:
         timeout: float | None = None
         if until is not None:
             timeout = max((until - self.clock.now()).total_seconds(), 0.0)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            async with asyncio.timeout(timeout):  # not wait_for: it may swallow a cancel
+                await self._wake.wait()
 
     def _write_status(
         self,
@@ -174,6 +198,15 @@ class PodWorker:
         )
         written = self.store.write_status(self.uid, generated)
         return written if written is not None else pod
+
+    def _remember_waits(self, actions: PodActions) -> None:
+        """A back-off is a start error the kubelet caches (`reasonCache`) until the container
+        starts again: statuses written until then keep showing `CrashLoopBackOff` (the core
+        shows it only while the container is due to restart)."""
+        for wait in actions.waits:
+            self._state.start_failures[wait.name] = StartFailure(
+                reason="CrashLoopBackOff", message=wait.message
+            )
 
     def _announce_waits(self, pod: Pod, actions: PodActions) -> None:
         for wait in actions.waits:
@@ -209,7 +242,7 @@ class PodWorker:
             announce=reason is not PodKillReason.TERMINAL,
         )
         await executor.kill_sandboxes(await self.runtime.pod_snapshot(self.uid))
-        final = await self.runtime.pod_snapshot(self.uid)
         pod = self.store.get_pod(self.uid)
+        final = self._observed(pod, await self.runtime.pod_snapshot(self.uid))
         agent = AgentState(start_failures=dict(self._state.start_failures))
         self._write_status(pod, final, agent, PodActions(), now=self.clock.now(), terminal=True)

@@ -72,9 +72,7 @@ def add_filename_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-R", "--recursive", action="store_true", help="recurse into directories")
 
 
-def admit_files(
-    args: argparse.Namespace, *, verb: str
-) -> tuple[list[admission.Admitted], bool]:
+def admit_files(args: argparse.Namespace, *, verb: str) -> tuple[list[admission.Admitted], bool]:
     """Read and admit every object of `-f`; errors and warnings go to stderr in kubectl's words.
 
     Returns the admitted objects and whether everything read was valid.

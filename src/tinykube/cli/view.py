@@ -104,9 +104,11 @@ class Progress:
         path = event.involved_object.field_path
         where = f" {path}" if path else ""
         count = f" (x{event.count})" if event.count > 1 else ""
+        # one line per event: a probe's output may end with (or hold) newlines
+        message = event.message.rstrip("\n").replace("\n", "\\n")
         return (
             f"{self._elapsed()} pod/{event.involved_object.name}{where}  {event.type}  "
-            f"{event.reason}: {event.message}{count}"
+            f"{event.reason}: {message}{count}"
         )
 
     def _render(self) -> Any:

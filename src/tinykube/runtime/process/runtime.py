@@ -63,6 +63,13 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
+def _monitor_id(state_dir: Path) -> str:
+    """The id a monitor reports itself with, from its state directory."""
+    if state_dir.name == "holder":
+        return f"sandbox-{state_dir.parent.name}"
+    return state_dir.parent.name
+
+
 class _EventProtocol(asyncio.DatagramProtocol):
     def __init__(self, runtime: ProcessRuntime) -> None:
         self.runtime = runtime
@@ -99,6 +106,7 @@ class ProcessRuntime:
         self._started: dict[str, monitor.StartRecord] = {}
         self._configs: dict[str, dict[str, Any]] = {}  # config.json never changes
         self._transport: asyncio.DatagramTransport | None = None
+        self._exit_watches: dict[str, int] = {}  # monitor id -> pidfd
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -125,6 +133,37 @@ class ProcessRuntime:
         if self._transport is not None:
             self._transport.close()
             self._transport = None
+        loop = asyncio.get_running_loop()
+        for fd in self._exit_watches.values():
+            loop.remove_reader(fd)
+            os.close(fd)
+        self._exit_watches.clear()
+
+    def _watch_exit(self, monitor_id: str, state_dir: Path) -> None:
+        """Notice a monitor's end through a pidfd, not only through its datagram.
+
+        Monitors send with MSG_DONTWAIT and a unix datagram queue holds only
+        net.unix.max_dgram_qlen datagrams (10 unless raised, as systemd does): a burst of
+        exits while the loop is busy drops some. The pidfd turns readable when the monitor
+        ends, which it does right after writing its exit record.
+        """
+        pid = monitor.monitor_pid(state_dir)
+        if pid is None or monitor_id in self._exit_watches:
+            return
+        try:
+            fd = os.pidfd_open(pid)
+        except OSError:  # already gone (or no pidfd support): its state files tell
+            return
+        loop = asyncio.get_running_loop()
+
+        def ended() -> None:
+            loop.remove_reader(fd)
+            os.close(fd)
+            self._exit_watches.pop(monitor_id, None)
+            self._on_datagram(f"exited {monitor_id}".encode())
+
+        loop.add_reader(fd, ended)
+        self._exit_watches[monitor_id] = fd
 
     def _on_datagram(self, data: bytes) -> None:
         parts = data.decode("utf-8", "replace").split()
@@ -197,6 +236,7 @@ class ProcessRuntime:
         )
         started = self._waiter(spec.container_id)
         await self._launch(spec, holder / "spec")
+        self._watch_exit(spec.container_id, holder)
         await self._await_start(started, holder)
         return sandbox_id
 
@@ -363,6 +403,7 @@ class ProcessRuntime:
         )
         started = self._waiter(container_id)
         await self._launch(spec, state_dir / "spec")
+        self._watch_exit(container_id, state_dir)
         await self._await_start(started, state_dir)
         state = monitor.read_state(state_dir)
         if state.started is None and state.exit is not None:
@@ -374,9 +415,11 @@ class ProcessRuntime:
         # posix_spawn and a blocking wait: the launcher exits about a millisecond after its
         # monitor has detached, far cheaper than an asyncio subprocess and its watcher.
         launch_log = spec_path.with_name("launch.err")
-        with launch_log.open("wb") as errors, open(os.devnull, "rb") as devnull, open(
-            os.devnull, "wb"
-        ) as sink:
+        with (
+            launch_log.open("wb") as errors,
+            open(os.devnull, "rb") as devnull,
+            open(os.devnull, "wb") as sink,
+        ):
             pid = os.posix_spawn(
                 str(self._binary),
                 [str(self._binary), str(spec_path)],
@@ -396,12 +439,23 @@ class ProcessRuntime:
     async def _await_start(
         self, notified: asyncio.Future[None], state_dir: Path, timeout: float = 10.0
     ) -> None:
-        """Wait for the monitor's started/exited datagram (state files as the fallback)."""
-        state = monitor.read_state(state_dir)
-        if state.started is not None or state.exit is not None:
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(notified), timeout)
+        """Wait for the monitor's started/exited datagram, re-reading the state files at
+        growing intervals in case the datagram was dropped (see `_watch_exit`)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        interval = 0.005
+        while True:
+            if monitor.read_started(state_dir) is not None or monitor.read_exit(state_dir):
+                return
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            if notified.done():
+                notified = self._waiter(_monitor_id(state_dir))
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(min(remaining, interval)):
+                    await asyncio.shield(notified)
+            interval = min(interval * 2, 0.1)
 
     async def _await_exit(
         self, notified: asyncio.Future[None], state_dir: Path, *, timeout: float
@@ -417,9 +471,10 @@ class ProcessRuntime:
                 return False
             # the exit datagram wakes us; the bounded wait re-reads the files as a safety net
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(notified), min(remaining, 1.0))
+                async with asyncio.timeout(min(remaining, 1.0)):
+                    await asyncio.shield(notified)
             if notified.done():
-                notified = self._waiter(state_dir.parent.name)
+                notified = self._waiter(_monitor_id(state_dir))
 
     async def stop_container(self, container_id: ContainerID, *, timeout: float) -> None:
         state_dir = self.containers_dir / container_id / "state"
@@ -480,15 +535,14 @@ class ProcessRuntime:
                     return ContainerSnapshot(
                         **common, state=ContainerState.UNKNOWN, started_at=started.started_at
                     )
+            elif monitor.monitor_pid(state_dir) is not None and not monitor.monitor_alive(
+                state_dir
+            ):
+                record = monitor.read_exit(state_dir)
+                if record is None:
+                    return ContainerSnapshot(**common, state=ContainerState.UNKNOWN)
             else:
-                if monitor.monitor_pid(state_dir) is not None and not monitor.monitor_alive(
-                    state_dir
-                ):
-                    record = monitor.read_exit(state_dir)
-                    if record is None:
-                        return ContainerSnapshot(**common, state=ContainerState.UNKNOWN)
-                else:
-                    return ContainerSnapshot(**common, state=ContainerState.CREATED)
+                return ContainerSnapshot(**common, state=ContainerState.CREATED)
         started = self._started.get(container_id)
         message = record.message
         if not message:
@@ -560,7 +614,9 @@ class ProcessRuntime:
             start_new_session=True,
         )
         try:
-            stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation
+            async with asyncio.timeout(timeout):
+                stdout, stderr = await process.communicate()
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
