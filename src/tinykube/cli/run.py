@@ -150,7 +150,8 @@ def _commands_present(objects: list[Wire]) -> bool:
                         f'error: pod "{obj.metadata.name}": spec.{kind}[{index}].command: '
                         "Required value: the process runtime runs the container's command on "
                         "this host; running the entrypoint of image "
-                        f'"{container.image}" needs the CRI runtime (--runtime cri)',
+                        f'"{container.image}" needs a CRI runtime (containerd), which is not '
+                        "supported yet: set command",
                         file=sys.stderr,
                     )
                     ok = False

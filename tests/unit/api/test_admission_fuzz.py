@@ -27,9 +27,34 @@ BASE = manifests.parse_documents(
 )[0].raw
 
 _SCALARS: list[Any] = [
-    None, True, False, 0, -1, 1, 2**40, 3.5, -0.0, "", "x", "Always", "../etc", "/abs",
-    "1Gi", "100m", "-1", "NaN", "a" * 300, "UPPER", "with space", "🙂", "\x00", "$(VAR)",
-    [], {}, [1, "a"], {"k": "v"},
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1,
+    2**40,
+    3.5,
+    -0.0,
+    "",
+    "x",
+    "Always",
+    "../etc",
+    "/abs",
+    "1Gi",
+    "100m",
+    "-1",
+    "NaN",
+    "a" * 300,
+    "UPPER",
+    "with space",
+    "🙂",
+    "\x00",
+    "$(VAR)",
+    [],
+    {},
+    [1, "a"],
+    {"k": "v"},
 ]
 
 
@@ -111,8 +136,9 @@ def test_ten_thousand_mutated_manifests_raise_only_admission_errors() -> None:
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=30,
 )
 
@@ -141,8 +167,10 @@ def test_arbitrary_spec_fields_are_rejected_cleanly(fields: dict[str, Any]) -> N
         pytest.param("[" * 5000 + "]" * 5000, id="deep-flow"),
         pytest.param(
             "a: &a [x,x,x,x,x,x,x,x,x]\n"
-            + "".join(f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
-                      for p, c in zip("abcdefgh", "bcdefghi", strict=True)),
+            + "".join(
+                f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
+                for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+            ),
             id="billion-laughs",
         ),
         pytest.param("kind: Pod\napiVersion: v1\nmetadata: {name: [1]}\n", id="wrong-type"),
@@ -150,8 +178,9 @@ def test_arbitrary_spec_fields_are_rejected_cleanly(fields: dict[str, Any]) -> N
 )
 def test_hostile_texts_give_clear_errors(text: str) -> None:
     try:
-        objects = manifests.parse_documents(manifests.decode_text(text.encode(), source="t"),
-                                            source="t")
+        objects = manifests.parse_documents(
+            manifests.decode_text(text.encode(), source="t"), source="t"
+        )
     except manifests.ManifestError as exc:
         assert str(exc).startswith("error parsing t")
         return

@@ -313,7 +313,7 @@ class ProcessRuntime:
         if not config.command:
             raise contract.ConfigError(
                 "the process runtime runs a container's command on the host and cannot run "
-                f"the entrypoint of image {config.image!r}: set command, or use --runtime cri"
+                f"the entrypoint of image {config.image!r}: set command"
             )
         sandbox = self._sandbox_config(sandbox_id)
         if sandbox is None:
