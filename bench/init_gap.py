@@ -91,6 +91,7 @@ async def _remove(state_dir: Path) -> None:
     for uid in await runtime.list_pods():
         await bootstrap._cleanup(runtime, state_dir, uid)
     await runtime.close()
+    bootstrap.remove_runtime_dir(state_dir)
 
 
 def _peer(inits: int) -> list[float]:

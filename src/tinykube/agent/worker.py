@@ -5,8 +5,9 @@ describe (`generate_pod_status`), write the status if it changed, carry out the 
 sleep until something happens — a runtime event for this pod (a container exit arrives within
 milliseconds), a probe result change, a spec change or deletion, or the core's next wake-up
 (crash backoff, active deadline). When the core asks to kill the pod for good (completion,
-failure under Never, deadline, deletion), the worker terminates it in Kubernetes' order,
-writes the terminal status and ends.
+failure under Never, deadline, eviction, deletion), the worker terminates it in Kubernetes'
+order, writes the terminal status and ends. A pod with emptyDirs that have a sizeLimit also has
+a usage watcher (`disk_usage`), whose eviction verdict wakes the worker.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tinykube.agent import containers
+from tinykube.agent import containers, disk_usage
 from tinykube.agent.clock import Clock
 from tinykube.agent.executor import Executor, NodeSettings, PodAgentState
 from tinykube.agent.probes import ProbeManager
 from tinykube.agent.recorder import Recorder
 from tinykube.api.pod import Pod
 from tinykube.api.status import PodStatus
-from tinykube.core import decide, environment, restart, status, terminate
+from tinykube.core import decide, environment, eviction, restart, status, terminate
 from tinykube.core.actions import PodActions, PodKillReason
 from tinykube.core.ids import PodUID
 from tinykube.core.observed import (
@@ -42,6 +43,7 @@ FINAL_KILLS = frozenset(
         PodKillReason.COMPLETED,
         PodKillReason.DELETED,
         PodKillReason.DEADLINE_EXCEEDED,
+        PodKillReason.EVICTED,
         PodKillReason.TERMINAL,
     }
 )
@@ -103,12 +105,34 @@ class PodWorker:
             state=self._state,
         )
         async with asyncio.TaskGroup() as tg:
+            watcher = self._watch_usage(pod, tg)
             try:
                 await self._sync_loop(executor, probes, tg)
             finally:
                 probes.stop_all()
+                if watcher is not None:
+                    watcher.cancel()
         self._terminated = True
         self.on_terminated(self.uid)
+
+    def _watch_usage(self, pod: Pod, tg: asyncio.TaskGroup) -> asyncio.Task[None] | None:
+        """Measure the pod's emptyDirs that have a sizeLimit (none: no task, no polling)."""
+        if not eviction.limited_empty_dirs(pod, memory_is_tmpfs=self.node.can_mount):
+            return None
+        return tg.create_task(
+            disk_usage.watch_empty_dirs(
+                pod,
+                pods_dir=self.node.pods_dir,
+                memory_is_tmpfs=self.node.can_mount,
+                period=self.node.eviction_period,
+                on_eviction=self._evict,
+            )
+        )
+
+    def _evict(self, message: str) -> None:
+        """The eviction manager's verdict: the next sync kills the pod (`PodKillReason.EVICTED`)."""
+        self._state.eviction = message
+        self.wake()
 
     def _sources(self, pod: Pod) -> environment.EnvSources:
         namespace = pod.metadata.namespace
@@ -134,16 +158,32 @@ class PodWorker:
                 probes=dict(probes.results),
                 backoff=dict(self._state.backoff),
                 start_failures=dict(self._state.start_failures),
+                eviction=self._state.eviction,
             )
             actions = decide.compute_pod_actions(
                 pod, observed, agent=agent, now=now, settings=self.backoff_settings
             )
-            self._write_status(pod, observed, agent, actions, now=now)
+            handing_over = (
+                actions.kill_pod is None
+                and bool(actions.create_sandbox or actions.start_init or actions.start)
+                and not self._state.start_failures
+                and all(
+                    c.exit_code == 0
+                    for c in observed.containers
+                    if c.state is ContainerState.EXITED
+                )
+            )
+            wakeup = actions.next_wakeup
+            if not handing_over:
+                # A clean hand-over to the next container comes first; the next pass, which
+                # observes it, writes the status. Failures are always shown as they happen.
+                written = self._write_status(pod, observed, agent, actions, now=now)
+                wakeup = _earliest(wakeup, decide.deadline_at(written))
             self._announce_waits(pod, actions)
             self._remember_waits(actions)
 
             if actions.kill_pod in FINAL_KILLS:
-                await self._terminate(pod, observed, executor, actions.kill_pod)
+                await self._terminate(pod, observed, executor, actions)
                 return
             if actions.kill_pod is PodKillReason.SANDBOX_CHANGED:
                 alive = any(c.state is ContainerState.RUNNING for c in observed.containers) or any(
@@ -157,12 +197,12 @@ class PodWorker:
                     # A Never pod that already ran gets no new sandbox: once everything is
                     # stopped (and observed once), wait for a change instead of spinning.
                     if not alive:
-                        await self._sleep(actions.next_wakeup)
+                        await self._sleep(wakeup)
                     continue
             if not actions.idle:
                 await executor.apply(pod, actions, observed, self._sources(pod), tg)
                 continue  # observe what the actions did right away
-            await self._sleep(actions.next_wakeup)
+            await self._sleep(wakeup)
 
     def _observed(self, pod: Pod, snapshot: PodSnapshot) -> PodSnapshot:
         return containers.with_fallback_messages(
@@ -229,20 +269,36 @@ class PodWorker:
         pod: Pod,
         observed: PodSnapshot,
         executor: Executor,
-        reason: PodKillReason,
+        actions: PodActions,
     ) -> None:
+        reason = actions.kill_pod
+        grace = terminate.termination_grace_seconds(pod)
         if reason is PodKillReason.DEADLINE_EXCEEDED:
             self.recorder.pod_event(
                 pod, type="Normal", reason="DeadlineExceeded", message=status.DEADLINE_MESSAGE
             )
+        elif reason is PodKillReason.EVICTED:
+            self.recorder.pod_event(
+                pod, type="Warning", reason=status.EVICTED_REASON, message=actions.kill_pod_message
+            )
+            grace = eviction.EVICTION_GRACE_SECONDS
         await executor.terminate(
-            pod,
-            observed,
-            grace=terminate.termination_grace_seconds(pod),
-            announce=reason is not PodKillReason.TERMINAL,
+            pod, observed, grace=grace, announce=reason is not PodKillReason.TERMINAL
         )
         await executor.kill_sandboxes(await self.runtime.pod_snapshot(self.uid))
         pod = self.store.get_pod(self.uid)
         final = self._observed(pod, await self.runtime.pod_snapshot(self.uid))
-        agent = AgentState(start_failures=dict(self._state.start_failures))
+        agent = AgentState(
+            start_failures=dict(self._state.start_failures), eviction=self._state.eviction
+        )
         self._write_status(pod, final, agent, PodActions(), now=self.clock.now(), terminal=True)
+
+
+def _earliest(
+    first: datetime.datetime | None, second: datetime.datetime | None
+) -> datetime.datetime | None:
+    if first is None:
+        return second
+    if second is None:
+        return first
+    return min(first, second)

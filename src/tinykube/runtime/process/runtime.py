@@ -105,6 +105,7 @@ class ProcessRuntime:
         self._final: dict[str, ContainerSnapshot] = {}  # exited containers never change
         self._started: dict[str, monitor.StartRecord] = {}
         self._configs: dict[str, dict[str, Any]] = {}  # config.json never changes
+        self._log_dirs: set[str] = set()
         self._transport: asyncio.DatagramTransport | None = None
         self._exit_watches: dict[str, int] = {}  # monitor id -> pidfd
 
@@ -320,40 +321,46 @@ class ProcessRuntime:
             raise contract.NotFound(f"sandbox {sandbox_id} not found")
         container_id = ContainerID(uuid.uuid4().hex)
         directory = self.containers_dir / container_id
-        (directory / "state").mkdir(parents=True)
-        Path(config.log_path).parent.mkdir(parents=True, exist_ok=True)
+        os.mkdir(directory)
+        os.mkdir(directory / "state")
+        log_dir = os.path.dirname(config.log_path)
+        if log_dir not in self._log_dirs:
+            os.makedirs(log_dir, exist_ok=True)
+            self._log_dirs.add(log_dir)
         env = dict(config.env)
         env.setdefault("PATH", DEFAULT_PATH)
         env.setdefault("HOSTNAME", sandbox["hostname"])
-        _write_json(
-            directory / "config.json",
-            {
-                "pod_uid": config.pod.uid,
-                "pod_name": config.pod.name,
-                "pod_namespace": config.pod.namespace,
-                "name": config.name,
-                "attempt": config.attempt,
-                "spec_hash": config.spec_hash,
-                "image": config.image,
-                "sandbox_id": sandbox_id,
-                "created_at": _iso(_now()),
-                "log_path": config.log_path,
-                "argv": [*config.command, *config.args],
-                "env": sorted(env.items()),
-                "working_dir": config.working_dir,
-                "mounts": [[m.host_path, m.container_path, m.read_only] for m in config.mounts],
-                "uid": config.run_as_user,
-                "gid": config.run_as_group,
-                "groups": list(config.supplemental_groups),
-                "resources": {
-                    "cpu_shares": config.resources.cpu_shares,
-                    "cpu_quota": config.resources.cpu_quota,
-                    "cpu_period": config.resources.cpu_period,
-                    "memory_limit_bytes": config.resources.memory_limit_bytes,
-                },
-                "termination_message_path": config.termination_message_path,
+        data = {
+            "pod_uid": config.pod.uid,
+            "pod_name": config.pod.name,
+            "pod_namespace": config.pod.namespace,
+            "name": config.name,
+            "attempt": config.attempt,
+            "spec_hash": config.spec_hash,
+            "image": config.image,
+            "sandbox_id": sandbox_id,
+            "created_at": _iso(_now()),
+            "log_path": config.log_path,
+            "argv": [*config.command, *config.args],
+            "env": sorted(env.items()),
+            "working_dir": config.working_dir,
+            "mounts": [[m.host_path, m.container_path, m.read_only] for m in config.mounts],
+            "uid": config.run_as_user,
+            "gid": config.run_as_group,
+            "groups": list(config.supplemental_groups),
+            "resources": {
+                "cpu_shares": config.resources.cpu_shares,
+                "cpu_quota": config.resources.cpu_quota,
+                "cpu_period": config.resources.cpu_period,
+                "memory_limit_bytes": config.resources.memory_limit_bytes,
             },
-        )
+            "termination_message_path": config.termination_message_path,
+        }
+        # A fresh directory: no reader can see a half-written file under its final name
+        # before the id is returned, and a crash leaves an unparseable file that is ignored.
+        with open(directory / "config.json", "w") as file:
+            json.dump(data, file)
+        self._configs[container_id] = data
         self._pod_of[container_id] = config.pod.uid
         return container_id
 
