@@ -36,6 +36,9 @@ class NodeSettings:
     pods_dir: Path
     logs_dir: Path
     can_mount: bool = True
+    # How often the usage of emptyDirs with a sizeLimit is measured (the eviction manager's
+    # monitoring interval); pods without such volumes are never measured.
+    eviction_period: float = 1.0
 
 
 @dataclass(slots=True)
@@ -47,6 +50,7 @@ class PodAgentState:
     volumes: dict[str, volumes.PreparedVolume] | None = None
     announced_waits: set[tuple[str, datetime.datetime]] = field(default_factory=set)
     log_messages: dict[str, str] = field(default_factory=dict)  # fallback messages, by id
+    eviction: str | None = None  # the eviction message, once an emptyDir outgrew its limit
 
 
 @dataclass(slots=True)

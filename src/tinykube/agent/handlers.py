@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import ssl
 import urllib.parse
 from dataclasses import dataclass
 
 from tinykube.api import field
 from tinykube.api.pod import Container, HTTPGetAction, IntOrString
+from tinykube.core import restart
 from tinykube.core.ids import ContainerID
 from tinykube.runtime import contract
 
@@ -173,33 +175,66 @@ async def run_tcp(host: str, port: int | None, *, timeout: float) -> HandlerResu
 
 
 async def run_grpc(host: str, port: int, service: str | None, *, timeout: float) -> HandlerResult:
-    """The gRPC health check (`grpc.health.v1.Health/Check`), as the kubelet's grpc prober."""
+    """The gRPC health check (`grpc.health.v1.Health/Check`), as the kubelet's grpc prober.
+
+    As there, connecting blocks until the channel is ready or the timeout (shared with the call)
+    expires, so a refused connection reports the connect timeout; every failure is a plain
+    probe failure, with the prober's messages (pkg/probe/grpc/grpc.go).
+    """
     import grpc  # noqa: PLC0415 - grpcio is loaded only by pods that use grpc probes
 
     name = (service or "").encode()
     request = (b"\n" + _varint(len(name)) + name) if name else b""
-    target = f"{host}:{port}"
+    target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # net.JoinHostPort
+    within = restart.format_go_duration(datetime.timedelta(seconds=timeout))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    options = [("grpc.primary_user_agent", USER_AGENT)]
     try:
-        async with grpc.aio.insecure_channel(target) as channel:
+        async with grpc.aio.insecure_channel(target, options=options) as channel:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await channel.channel_ready()
+            except TimeoutError:
+                return HandlerResult(
+                    False,
+                    f"timeout: failed to connect service {field.go_quote(target)} within "
+                    f"{within}: context deadline exceeded",
+                )
             check = channel.unary_unary(
                 "/grpc.health.v1.Health/Check",
                 request_serializer=lambda body: body,
                 response_deserializer=lambda body: body,
             )
-            response: bytes = await check(request, timeout=timeout)
+            remaining = max(deadline - loop.time(), 0.001)
+            response: bytes = await check(request, timeout=remaining)
     except grpc.aio.AioRpcError as exc:
-        if exc.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
-            return HandlerResult(False, f"timeout: health rpc did not complete within {timeout}s")
+        code = exc.code()
+        if code == grpc.StatusCode.UNIMPLEMENTED:
+            return HandlerResult(
+                False,
+                "error: this server does not implement the grpc health protocol "
+                f"(grpc.health.v1.Health): {exc.details()}",
+            )
+        if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+            return HandlerResult(False, f"timeout: health rpc did not complete within {within}")
         return HandlerResult(
             False,
-            f"error: health rpc probe failed: rpc error: code = {exc.code().name.title()}"
-            f" desc = {exc.details()}",
+            f"error: health rpc probe failed: rpc error: code = {_go_code(code.name)} "
+            f"desc = {exc.details()}",
         )
     status = _health_status(response)
     if status == 1:
         return HandlerResult(True, "")
     names = {0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING", 3: "SERVICE_UNKNOWN"}
-    return HandlerResult(False, f'service unhealthy (responded with "{names.get(status, status)}")')
+    responded = field.go_quote(names.get(status, str(status)))
+    return HandlerResult(False, f"service unhealthy (responded with {responded})")
+
+
+def _go_code(name: str) -> str:
+    """grpc-go's `codes.Code.String()` of a status code named as grpcio names it."""
+    special = {"OK": "OK", "CANCELLED": "Canceled"}
+    return special.get(name, "".join(part.capitalize() for part in name.split("_")))
 
 
 def _varint(value: int) -> bytes:

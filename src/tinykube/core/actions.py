@@ -17,6 +17,7 @@ class PodKillReason(enum.StrEnum):
     COMPLETED = "Completed"  # no container will run any more: stop the sidecars, pod is done
     DELETED = "Deleted"  # the pod is being deleted
     DEADLINE_EXCEEDED = "DeadlineExceeded"  # activeDeadlineSeconds passed
+    EVICTED = "Evicted"  # the eviction manager evicted the pod (an emptyDir over its sizeLimit)
     TERMINAL = "Terminal"  # the pod already reached Succeeded or Failed
 
 
@@ -65,6 +66,7 @@ class PodActions:
     create sandbox, start init containers, start app containers."""
 
     kill_pod: PodKillReason | None = None
+    kill_pod_message: str = ""  # the eviction message of an EVICTED kill (its `Evicted` event)
     create_sandbox: bool = False
     sandbox_attempt: int = 0
     kill: tuple[KillInfo, ...] = ()

@@ -11,7 +11,8 @@ A port of the observable rules of the kubelet's `computePodActions`,
 - app containers start only once initialization is complete, all in one sync, and restart per
   the pod's restartPolicy; spec (image) changes and liveness/startup failures kill them;
 - when nothing runs and nothing will start, the pod is killed (this stops sidecars, which never
-  keep a pod from completing);
+  keep a pod from completing); so is a pod the eviction manager evicted (`agent.eviction`) or
+  whose active deadline passed;
 - restarts wait out the crash-loop backoff, whose wake-up time is returned.
 
 Differences from the kubelet, on purpose: init-container instances are taken from the current
@@ -72,6 +73,8 @@ def compute_pod_actions(
         return PodActions(kill_pod=PodKillReason.TERMINAL)
     if pod.metadata.deletion_timestamp is not None:
         return PodActions(kill_pod=PodKillReason.DELETED)
+    if agent.eviction is not None:
+        return PodActions(kill_pod=PodKillReason.EVICTED, kill_pod_message=agent.eviction)
     if deadline_exceeded(pod, now=now):
         return PodActions(kill_pod=PodKillReason.DEADLINE_EXCEEDED)
 

@@ -136,3 +136,5 @@ class AgentState:
     probes: Mapping[ContainerID, ProbeState] = field(default_factory=dict)
     backoff: Mapping[str, BackoffEntry] = field(default_factory=dict)
     start_failures: Mapping[str, StartFailure] = field(default_factory=dict)
+    # The eviction manager's verdict: the `Evicted` message once a volume outgrew its limit.
+    eviction: str | None = None

@@ -56,6 +56,7 @@ KUBELET_CONDITIONS = (
     "PodScheduled",
 )
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
+EVICTED_REASON = "Evicted"  # the eviction manager's `Reason`, of the status and the event
 STATUS_UNKNOWN = "ContainerStatusUnknown"
 # The kubelet's messages, verbatim (the second one has two spaces after the first sentence).
 LOST_AT_TERMINATION = "The container could not be located when the pod was terminated"
@@ -135,7 +136,7 @@ def generate_pod_status(
         pod_is_terminal=pod_is_terminal,
         pod_has_initialized=_has_active_app_container(pod, observed, active_sandbox),
     )
-    phase, reason, message = _phase_reason_message(pod, phase, now=now)
+    phase, reason, message = _phase_reason_message(pod, phase, eviction=agent.eviction, now=now)
     if pod_is_terminal:
         init_statuses, app_statuses = _terminated_statuses(pod, init_statuses, app_statuses)
         all_statuses = {status.name: status for status in (*init_statuses, *app_statuses)}
@@ -162,15 +163,21 @@ def generate_pod_status(
     )
 
 
-def _phase_reason_message(pod: Pod, phase: str, *, now: datetime.datetime) -> tuple[str, str, str]:
-    """Terminal phases stick; reason and message stay only while the phase does; the active
-    deadline fails the pod (`generateAPIPodStatus` and the active-deadline sync handler)."""
+def _phase_reason_message(
+    pod: Pod, phase: str, *, eviction: str | None, now: datetime.datetime
+) -> tuple[str, str, str]:
+    """Terminal phases stick; reason and message stay only while the phase does; an eviction
+    (the eviction manager's kill status function) or the active deadline (its sync handler)
+    fails the pod (`generateAPIPodStatus`)."""
     old = pod.status
     if old.phase in decide.TERMINAL_PHASES:
         phase = old.phase
     reason, message = (old.reason, old.message) if phase == old.phase else ("", "")
-    if old.phase not in decide.TERMINAL_PHASES and decide.deadline_exceeded(pod, now=now):
-        phase, reason, message = "Failed", "DeadlineExceeded", DEADLINE_MESSAGE
+    if old.phase not in decide.TERMINAL_PHASES:
+        if eviction is not None:
+            phase, reason, message = "Failed", EVICTED_REASON, eviction
+        elif decide.deadline_exceeded(pod, now=now):
+            phase, reason, message = "Failed", "DeadlineExceeded", DEADLINE_MESSAGE
     return phase, reason, message
 
 
