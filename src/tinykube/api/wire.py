@@ -70,6 +70,7 @@ def wire_name(attribute: str) -> str:
 class Wire(
     msgspec.Struct,
     frozen=True,
+    gc=False,  # model objects hold no reference cycles: keep them out of the cyclic GC
     kw_only=True,
     forbid_unknown_fields=True,
     rename=wire_name,

@@ -1,99 +1,330 @@
-"""MemoryStore: desired objects, their status and events, in memory (for `tinykube run`).
+"""MemoryStore: the reference `ObjectStore`, in memory (for `tinykube run` and for tests).
 
-Every change bumps a store-wide resourceVersion and is handed to the listeners, so a terminal
-view (or, later, a watch) sees status changes as they are written.
+It implements the whole contract (`store.contract`): objects keyed by (kind, namespace, name),
+a store-wide resourceVersion, selectors, pages, watches from a bounded in-memory history. It
+also keeps the agent's pod methods (`get_pod(uid)`, `write_status(uid, status)`, ...) and the
+`pods` dict by uid that `tinykube run`'s terminal view reads. Every committed change is handed
+to the `listeners` (`(kind, obj)`, see `contract.Listener`), so a view sees status changes as
+they are written.
+
+Objects are kept in their stored form (`contract.normalize`: as they would read back from
+SQLite), so both stores return equal objects for the same writes.
 """
 
 from __future__ import annotations
 
+import builtins
+import datetime
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-import msgspec
-
-from tinykube.api.objects import ConfigMap, Event, Secret
+from tinykube.api import wire
 from tinykube.api.pod import Pod
-from tinykube.api.status import PodStatus
+from tinykube.store import contract, selectors
+from tinykube.store import watch as watching
+from tinykube.store.contract import NotFoundError
 
-Listener = Callable[[str, object], None]
+__all__ = ["MemoryStore", "NotFoundError"]
+
+W = TypeVar("W", bound=wire.Wire)
+Key = tuple[str, str]
 
 
-class NotFoundError(KeyError):
-    """No such object."""
+def utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
 
 
 @dataclass(slots=True)
-class MemoryStore:
-    pods: dict[str, Pod] = field(default_factory=dict)  # by uid
-    config_maps: dict[tuple[str, str], ConfigMap] = field(default_factory=dict)
-    secrets: dict[tuple[str, str], Secret] = field(default_factory=dict)
-    events: dict[str, Event] = field(default_factory=dict)  # by namespace/name
-    resource_version: int = 0
-    listeners: list[Listener] = field(default_factory=list)
+class _Entry:
+    object: wire.Wire
+    attributes: selectors.Attributes
+    written_at: float
 
-    def _bump(self) -> str:
-        self.resource_version += 1
-        return str(self.resource_version)
 
-    def _notify(self, kind: str, obj: object) -> None:
-        for listener in self.listeners:
-            listener(kind, obj)
+class MemoryStore(contract.PodMethods):
+    """The in-memory ObjectStore (not thread-safe: use it from one event loop)."""
 
-    def add_pod(self, pod: Pod) -> Pod:
-        meta = msgspec.structs.replace(pod.metadata, resource_version=self._bump())
-        stored = msgspec.structs.replace(pod, metadata=meta)
-        self.pods[pod.metadata.uid] = stored
-        self._notify("pod", stored)
-        return stored
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], datetime.datetime] = utc_now,
+        new_uid: Callable[[], str] = new_uid,
+        history_limit: int = 10_000,
+        history_seconds: float = 300.0,
+    ) -> None:
+        self.listeners: builtins.list[contract.Listener] = []
+        self.pods: dict[str, Pod] = {}  # by uid
+        self._clock = clock
+        self._new_uid = new_uid
+        self._objects: dict[str, dict[Key, _Entry]] = {kind: {} for kind in contract.KIND_INFO}
+        self._revision = 0
+        self._history = watching.ChangeLog(limit=history_limit, max_age=history_seconds)
+        self._streams = watching.Streams()
 
-    def get_pod(self, uid: str) -> Pod:
-        try:
-            return self.pods[uid]
-        except KeyError:
-            raise NotFoundError(uid) from None
+    # --- reads -------------------------------------------------------------------------------
 
-    def update_pod(self, pod: Pod) -> Pod:
-        return self.add_pod(pod)
+    def current_resource_version(self) -> str:
+        return str(self._revision)
 
-    def write_status(self, uid: str, status: PodStatus) -> Pod | None:
-        """Store a new status if it differs from the stored one; returns the pod if written."""
-        pod = self.get_pod(uid)
-        if pod.status == status:
+    def current_revision(self) -> int:
+        return self._revision
+
+    def get(self, kind: str, namespace: str, name: str) -> wire.Wire:
+        entry = self._entries(kind).get(_key(kind, namespace, name))
+        if entry is None:
+            raise contract.not_found(kind, name)
+        return entry.object
+
+    def list(
+        self,
+        kind: str,
+        namespace: str | None = None,
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+        limit: int = 0,
+        continue_token: str = "",
+    ) -> contract.ListResult:
+        entries = self._entries(kind)
+        selector = selectors.parse(
+            kind, label_selector=label_selector, field_selector=field_selector
+        )
+        revision = self._revision
+        last: Key | None = None
+        if continue_token:
+            revision, last = contract.decode_continue(continue_token, scoped_namespace=namespace)
+        keys = sorted(
+            key
+            for key in entries
+            if (namespace is None or key[0] == namespace) and (last is None or key > last)
+        )
+        matched = [
+            entries[key].object
+            for key in keys
+            if selector.empty or selector.matches(entries[key].attributes)
+        ]
+        page, rest = (matched[:limit], matched[limit:]) if limit > 0 else (matched, [])
+        token = ""
+        if rest:
+            namespace_of_last, name_of_last = contract.key_of(page[-1])
+            token = contract.encode_continue(
+                resource_version=revision,
+                namespace=namespace_of_last,
+                name=name_of_last,
+                scoped=namespace is not None,
+            )
+        return contract.ListResult(
+            items=tuple(page),
+            resource_version=str(revision),
+            continue_token=token,
+            remaining=len(rest) if rest and selector.empty else None,
+        )
+
+    # --- writes ------------------------------------------------------------------------------
+
+    def create(self, obj: W) -> W:
+        return self._create(obj, keep_system_fields=False)
+
+    def _create(self, obj: W, *, keep_system_fields: bool) -> W:
+        stamped = contract.normalize(
+            contract.stamp_create(
+                obj,
+                resource_version=self._revision + 1,
+                now=self._clock(),
+                new_uid=self._new_uid,
+                keep_system_fields=keep_system_fields,
+            )
+        )
+        kind = contract.kind_of(stamped)
+        if contract.key_of(stamped) in self._entries(kind):
+            raise contract.already_exists(kind, stamped.metadata.name)  # type: ignore[attr-defined]
+        self._commit(contract.EventType.ADDED, stamped, previous=None)
+        return stamped
+
+    def update(self, obj: W, *, expected_resource_version: str | None = None) -> W:
+        kind = contract.kind_of(obj)
+        namespace, name = contract.key_of(obj)
+        entry = self._entries(kind).get(_key(kind, namespace, name))
+        if entry is None:
+            raise contract.not_found(kind, name)
+        if expected_resource_version is None:
+            expected_resource_version = obj.metadata.resource_version  # type: ignore[attr-defined]
+        contract.check_preconditions(
+            entry.object,
+            kind=kind,
+            expected_uid=None,
+            expected_resource_version=expected_resource_version,
+        )
+        stored: W = entry.object  # type: ignore[assignment]
+        stamped = contract.normalize(
+            contract.stamp_update(stored, obj, resource_version=self._revision + 1)
+        )
+        if contract.same_content(stamped, stored):
+            return stored
+        self._commit(contract.EventType.MODIFIED, stamped, previous=entry.attributes)
+        return stamped
+
+    def update_status(self, kind: str, namespace: str, name: str, status: Any) -> wire.Wire | None:
+        if not contract.info_for(kind).has_status:
+            raise TypeError(f"{kind} has no status")
+        entry = self._entries(kind).get(_key(kind, namespace, name))
+        if entry is None:
+            raise contract.not_found(kind, name)
+        stamped = contract.status_update(entry.object, status, resource_version=self._revision + 1)
+        if stamped is None:
             return None
-        meta = msgspec.structs.replace(pod.metadata, resource_version=self._bump())
-        stored = msgspec.structs.replace(pod, metadata=meta, status=status)
-        self.pods[uid] = stored
-        self._notify("pod", stored)
-        return stored
+        self._commit(contract.EventType.MODIFIED, stamped, previous=entry.attributes)
+        return stamped
 
-    def remove_pod(self, uid: str) -> None:
-        pod = self.pods.pop(uid, None)
-        if pod is not None:
-            self._bump()
-            self._notify("pod-deleted", pod)
+    def delete(
+        self,
+        kind: str,
+        namespace: str,
+        name: str,
+        *,
+        expected_uid: str | None = None,
+        expected_resource_version: str | None = None,
+    ) -> wire.Wire:
+        entry = self._entries(kind).get(_key(kind, namespace, name))
+        if entry is None:
+            raise contract.not_found(kind, name)
+        contract.check_preconditions(
+            entry.object,
+            kind=kind,
+            expected_uid=expected_uid,
+            expected_resource_version=expected_resource_version,
+        )
+        last = contract.with_resource_version(entry.object, self._revision + 1)
+        self._commit(contract.EventType.DELETED, last, previous=entry.attributes)
+        return last
 
-    def add_config_map(self, config_map: ConfigMap) -> None:
-        meta = config_map.metadata
-        self.config_maps[(meta.namespace, meta.name)] = config_map
-        self._bump()
+    def delete_events_older_than(self, cutoff: datetime.datetime) -> int:
+        limit = cutoff.timestamp()
+        old = [key for key, entry in self._entries("Event").items() if entry.written_at < limit]
+        for namespace, name in old:
+            self.delete("Event", namespace, name)
+        return len(old)
 
-    def add_secret(self, secret: Secret) -> None:
-        meta = secret.metadata
-        self.secrets[(meta.namespace, meta.name)] = secret
-        self._bump()
+    def _commit(
+        self,
+        change_type: contract.EventType,
+        obj: wire.Wire,
+        *,
+        previous: selectors.Attributes | None,
+    ) -> None:
+        """Apply one change, record it in the history and tell watches and listeners."""
+        kind = contract.kind_of(obj)
+        key = contract.key_of(obj)
+        attributes = selectors.attributes_of(obj)
+        now = self._clock().timestamp()
+        entries = self._entries(kind)
+        self._revision += 1
+        if change_type is contract.EventType.DELETED:
+            del entries[key]
+        else:
+            entries[key] = _Entry(obj, attributes, now)
+        if isinstance(obj, Pod):
+            if change_type is contract.EventType.DELETED:
+                self.pods.pop(obj.metadata.uid, None)
+            else:
+                self.pods[obj.metadata.uid] = obj
+        self._history.append(
+            watching.Change(
+                resource_version=self._revision,
+                kind=kind,
+                namespace=key[0],
+                name=key[1],
+                type=change_type,
+                object=obj,
+                attributes=attributes,
+                previous=previous,
+                at=now,
+            )
+        )
+        self._streams.notify_nowait(kind)
+        deleted = change_type is contract.EventType.DELETED
+        for listener in builtins.list(self.listeners):
+            listener(contract.listener_kind(kind, deleted=deleted), obj)
 
-    def config_maps_in(self, namespace: str) -> dict[str, ConfigMap]:
-        return {name: cm for (ns, name), cm in self.config_maps.items() if ns == namespace}
+    # --- watches -----------------------------------------------------------------------------
 
-    def secrets_in(self, namespace: str) -> dict[str, Secret]:
-        return {name: s for (ns, name), s in self.secrets.items() if ns == namespace}
+    def watch(
+        self,
+        kind: str,
+        namespace: str | None = None,
+        *,
+        resource_version: str = "",
+        label_selector: str = "",
+        field_selector: str = "",
+        bookmarks: bool = False,
+    ) -> watching.Stream:
+        selector = selectors.parse(
+            kind, label_selector=label_selector, field_selector=field_selector
+        )
+        requested = contract.parse_resource_version(resource_version)
+        initial: tuple[wire.Wire, ...] = ()
+        if requested == 0:
+            initial = self.list(
+                kind, namespace, label_selector=label_selector, field_selector=field_selector
+            ).items
+            requested = self._revision
+        elif requested > self._revision:
+            raise contract.too_large(requested, self._revision)
+        elif not self._history.covers(requested):
+            raise contract.expired(requested, self._history.floor)
+        return watching.Stream(
+            source=self,
+            kind=kind,
+            namespace=namespace,
+            selector=selector,
+            after=requested,
+            initial=initial,
+            bookmarks=bookmarks,
+            registry=self._streams.open,
+        )
 
-    def put_event(self, event: Event) -> None:
-        meta = event.metadata
-        meta = msgspec.structs.replace(meta, resource_version=self._bump())
-        stored = msgspec.structs.replace(event, metadata=meta)
-        self.events[f"{meta.namespace}/{meta.name}"] = stored
-        self._notify("event", stored)
+    def changes_since(self, kind: str, after: int, limit: int) -> builtins.list[watching.Change]:
+        if not self._history.covers(after):
+            raise contract.expired(after, self._history.floor)
+        return self._history.since(kind, after, limit)
 
-    def events_for(self, uid: str) -> list[Event]:
-        return [event for event in self.events.values() if event.involved_object.uid == uid]
+    def bookmark_nowait(self) -> None:
+        self._streams.bookmark_nowait()
+
+    def close(self) -> None:
+        self._streams.close_all()
+
+    # --- the agent's pod methods (contract.PodMethods) ---------------------------------------
+
+    def _pod_key(self, uid: str) -> Key | None:
+        pod = self.pods.get(uid)
+        return None if pod is None else contract.key_of(pod)
+
+    def _upsert(self, obj: W, *, keep_system_fields: bool = False) -> W:
+        kind = contract.kind_of(obj)
+        namespace, name = contract.key_of(obj)
+        entry = self._entries(kind).get(_key(kind, namespace, name))
+        if entry is None:
+            return self._create(obj, keep_system_fields=keep_system_fields)
+        uid = obj.metadata.uid  # type: ignore[attr-defined]
+        if uid and uid != entry.object.metadata.uid:  # type: ignore[attr-defined]
+            self.delete(kind, *contract.key_of(entry.object))
+            return self._create(obj, keep_system_fields=keep_system_fields)
+        return self.update(obj, expected_resource_version="")
+
+    def _entries(self, kind: str) -> dict[Key, _Entry]:
+        try:
+            return self._objects[kind]
+        except KeyError:
+            raise TypeError(f"the store keeps no kind {kind!r}") from None
+
+
+def _key(kind: str, namespace: str, name: str) -> Key:
+    """The storage key; cluster-scoped kinds have no namespace."""
+    return (namespace if contract.KIND_INFO[kind].namespaced else "", name)
