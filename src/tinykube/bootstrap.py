@@ -150,6 +150,7 @@ class PodRun:
                 stopped.cancel()
                 agent_task.cancel()
         finally:
+            recorder.flush()
             await runtime.close()
             if self.settings.cleanup:
                 for uid in uids:
@@ -213,17 +214,40 @@ def runtime_dir(state: Path) -> Path:
     link = state / "runtime"
     if link.exists() or link.is_symlink():
         return link
-    fast_root = Path("/run/tinykube")
-    try:
-        if os.geteuid() == 0 and Path("/run").is_dir():
-            target = fast_root / f"run-{uuid.uuid4().hex[:12]}"
-            target.mkdir(parents=True, mode=0o700)
+    fast_root = next((root for root in (Path("/run"), Path("/dev/shm")) if _is_tmpfs(root)), None)
+    if fast_root is not None:
+        try:
+            base = fast_root / f"tinykube-{os.geteuid()}"
+            base.mkdir(mode=0o700, exist_ok=True)
+            target = base / f"run-{uuid.uuid4().hex[:12]}"
+            target.mkdir(mode=0o700)
             link.symlink_to(target)
             return link
-    except OSError:
-        pass
+        except OSError:
+            pass
     link.mkdir(parents=True, exist_ok=True)
     return link
+
+
+def _is_tmpfs(path: Path) -> bool:
+    """Whether `path` is a writable directory on a tmpfs (per /proc/self/mounts)."""
+    if not path.is_dir() or not os.access(path, os.W_OK):
+        return False
+    try:
+        mounts = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return False
+    best, kind = "", ""
+    resolved = str(path.resolve())
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1]
+        inside = resolved == point or resolved.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind == "tmpfs"
 
 
 def remove_runtime_dir(state: Path) -> None:

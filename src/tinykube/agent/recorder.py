@@ -6,6 +6,7 @@ and moves `lastTimestamp`, as client-go's event correlator does.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ class Recorder:
     clock: Clock
     node_name: str
     _seen: dict[tuple[str, str, str, str, str], Event] = field(default_factory=dict)
+    _pending: list[Event] = field(default_factory=list)
 
     def pod_event(self, pod: Pod, *, type: str, reason: str, message: str) -> None:
         self._record(pod, "", type=type, reason=reason, message=message)
@@ -90,7 +92,25 @@ class Recorder:
                 reporting_instance=self.node_name,
             )
         self._seen[key] = event
-        self.sink(event)
+        self._deliver(event)
+
+    def _deliver(self, event: Event) -> None:
+        """Hand the event to the sink on the loop's next turn, off the caller's critical path
+        (the kubelet's recorder is asynchronous too); at once when no loop runs."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.sink(event)
+            return
+        self._pending.append(event)
+        if len(self._pending) == 1:
+            loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Deliver every event recorded so far (in order)."""
+        pending, self._pending = self._pending, []
+        for event in pending:
+            self.sink(event)
 
 
 def _nanos(moment: datetime.datetime) -> int:
