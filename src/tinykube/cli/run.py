@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from tinykube import bootstrap
-from tinykube.api import admission, manifests, printers
+from tinykube.api import printers
 from tinykube.api.objects import List
 from tinykube.api.pod import Pod
 from tinykube.api.wire import Wire, to_wire
@@ -73,15 +73,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "-f",
-        "--filename",
-        action="append",
-        required=True,
-        metavar="FILE",
-        help="a manifest file, a directory of them, or - for stdin (repeatable)",
-    )
-    parser.add_argument("-R", "--recursive", action="store_true", help="recurse into directories")
+    sources.add_filename_flags(parser)
     parser.add_argument(
         "-o", "--output", choices=("json", "yaml"), help="print the final pods on stdout"
     )
@@ -106,32 +98,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _admit_all(args: argparse.Namespace) -> list[Wire] | None:
-    try:
-        raw_objects = sources.read_sources(args.filename, recursive=args.recursive)
-    except manifests.ManifestError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    admitted, valid = sources.admit_files(args, verb="run")
+    objects = [result.obj for result in admitted]
+    if not valid or not _commands_present(objects):
         return None
-    if not raw_objects:
-        print("error: no objects passed to run", file=sys.stderr)
-        return None
-    admitted: list[Wire] = []
-    failed = False
-    for raw in raw_objects:
-        try:
-            result = admission.admit(raw.raw)
-        except admission.InvalidError as exc:
-            print(exc.kubectl_message(), file=sys.stderr)
-            failed = True
-            continue
-        except admission.DecodeError as exc:
-            print(f'error: error validating "{raw.source}": {exc}', file=sys.stderr)
-            failed = True
-            continue
-        for warning in result.warnings:
-            print(f"Warning: {warning}", file=sys.stderr)
-        admitted.append(result.obj)
-    failed = failed or not _commands_present(admitted)
-    return None if failed else admitted
+    return objects
 
 
 def _commands_present(objects: list[Wire]) -> bool:
