@@ -78,6 +78,7 @@ class PodWorker:
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _state: PodAgentState = field(default_factory=PodAgentState)
     _terminated: bool = False
+    syncs: int = 0  # sync passes that ended waiting for a change (for tests and diagnostics)
 
     def wake(self) -> None:
         """Make the worker sync at once (runtime event, probe change, spec change)."""
@@ -108,6 +109,9 @@ class PodWorker:
             watcher = self._watch_usage(pod, tg)
             try:
                 await self._sync_loop(executor, probes, tg)
+            except KeyError:
+                # The pod's object is gone (a forced delete): stop whatever still runs.
+                await executor.kill_sandboxes(await self.runtime.pod_snapshot(self.uid))
             finally:
                 probes.stop_all()
                 if watcher is not None:
@@ -210,6 +214,7 @@ class PodWorker:
         )
 
     async def _sleep(self, until: datetime.datetime | None) -> None:
+        self.syncs += 1
         timeout: float | None = None
         if until is not None:
             timeout = max((until - self.clock.now()).total_seconds(), 0.0)
