@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import hashlib
+import logging
 import os
 import shutil
 import socket
@@ -35,6 +37,8 @@ from tinykube.core import restart
 from tinykube.core.ids import PodUID
 from tinykube.runtime.process.runtime import ProcessRuntime
 from tinykube.store.memory import MemoryStore
+
+log = logging.getLogger("tinykube")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -267,3 +271,141 @@ async def _cleanup(runtime: ProcessRuntime, state: Path, uid: PodUID) -> None:
         with contextlib.suppress(Exception):
             await runtime.remove_pod_sandbox(sandbox.id)
     volumes.unmount_volumes(state / "pods", uid)
+
+
+# --- the daemon ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServeSettings:
+    data_dir: Path
+    listen: str | None = None  # HOST:PORT for plain HTTP on loopback; the unix socket always
+    backoff: restart.BackoffSettings = field(default_factory=restart.BackoffSettings)
+    node_name: str = ""
+    host_ip: str = "127.0.0.1"
+
+
+def default_data_dir() -> Path:
+    """`/var/lib/tinykube` as root, else `$XDG_STATE_HOME/tinykube` (~/.local/state)."""
+    if os.geteuid() == 0:
+        return Path("/var/lib/tinykube")
+    state_home = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state_home) / "tinykube"
+
+
+def socket_path(data_dir: Path) -> Path:
+    return data_dir / "tinykube.sock"
+
+
+def daemon_runtime_dir(data_dir: Path) -> Path:
+    """`data_dir/runtime`, a link to a tmpfs directory that belongs to this data dir.
+
+    After a reboot the tmpfs is empty: the link is re-made to a fresh directory and every pod
+    finds its sandbox gone, as the kubelet does after a sandbox loss.
+    """
+    link = data_dir / "runtime"
+    fast_root = next((root for root in (Path("/run"), Path("/dev/shm")) if _is_tmpfs(root)), None)
+    if fast_root is None:
+        if link.is_symlink():
+            link.unlink()
+        link.mkdir(parents=True, exist_ok=True)
+        return link
+    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
+    target = fast_root / f"tinykube-{os.geteuid()}" / f"daemon-{digest}"
+    target.mkdir(parents=True, mode=0o700, exist_ok=True)
+    if link.is_symlink() and link.resolve() == target.resolve():
+        return link
+    if link.is_symlink():
+        link.unlink()
+    elif link.is_dir():
+        shutil.rmtree(link)
+    link.symlink_to(target)
+    return link
+
+
+async def serve(
+    settings: ServeSettings,
+    *,
+    stop: asyncio.Event,
+    on_ready: Callable[[list[str]], None] = lambda addresses: None,
+) -> None:
+    """Run the daemon until `stop` is set: store, runtime, agent, controller and API."""
+    from tinykube.agent.controller import PodController  # noqa: PLC0415
+    from tinykube.server import app as api  # noqa: PLC0415
+    from tinykube.store.sqlite import SqliteStore  # noqa: PLC0415
+
+    data_dir = settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    store = SqliteStore(data_dir / "tinykube.db")
+    runtime = ProcessRuntime(daemon_runtime_dir(data_dir))
+    await runtime.open()
+    for warning in runtime.warnings:
+        log.warning("%s", warning)
+    clock = SystemClock()
+    node = settings.node_name or node_name()
+    recorder = Recorder(sink=store.put_event, clock=clock, node_name=node)
+    controller: PodController | None = None
+
+    def worker_ended(uid: PodUID) -> None:
+        if controller is not None:
+            controller.worker_ended(uid)
+
+    agent = Agent(
+        store=store,  # type: ignore[arg-type]
+        runtime=runtime,
+        recorder=recorder,
+        clock=clock,
+        node=NodeSettings(
+            node_name=node,
+            host_ip=settings.host_ip,
+            pods_dir=data_dir / "pods",
+            logs_dir=data_dir / "logs",
+            can_mount=runtime.is_root,
+        ),
+        backoff_settings=settings.backoff,
+        on_pod_terminated=worker_ended,
+    )
+    controller = PodController(
+        store=store,
+        agent=agent,
+        runtime=runtime,
+        node_name=node,
+        on_bound=lambda pod: _scheduled_event(recorder, pod, node),
+        on_removed=lambda pod: volumes.unmount_volumes(data_dir / "pods", pod.metadata.uid),
+    )
+    app = api.build_app(store)
+    addresses: list[str] = []
+    expected = 2 if settings.listen else 1
+    listening = asyncio.Event()
+
+    def ready(address: str) -> None:
+        addresses.append(address)
+        if len(addresses) == expected:
+            listening.set()
+
+    sock = socket_path(data_dir)
+    with contextlib.suppress(FileNotFoundError):
+        sock.unlink()
+    try:
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(agent.run())
+            await agent.wait_ready()
+            tg.create_task(controller.run())
+            tg.create_task(api.serve_api(app, unix_path=str(sock), on_ready=ready))
+            if settings.listen:
+                host, _, port = settings.listen.rpartition(":")
+                tg.create_task(api.serve_api(app, host=host, port=int(port), on_ready=ready))
+            await listening.wait()
+            on_ready(addresses)
+            await stop.wait()
+            raise _Shutdown
+    except* _Shutdown:
+        pass
+    finally:
+        recorder.flush()
+        await runtime.close()
+        store.close()
+
+
+class _Shutdown(Exception):
+    """Ends the daemon's task group on SIGTERM/SIGINT; pods keep running (a kubelet restart)."""

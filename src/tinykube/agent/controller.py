@@ -14,12 +14,16 @@ is stopped and removed, so nothing runs that nobody wants.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import msgspec
+
 from tinykube.agent.running import Agent
 from tinykube.api.pod import Pod
+from tinykube.api.status import PodCondition
 from tinykube.core.ids import PodUID
 from tinykube.runtime import contract as runtime_contract
 from tinykube.store import contract
@@ -34,6 +38,8 @@ class PodController:
     runtime: runtime_contract.RuntimeService
     node_name: str
     on_removed: Callable[[Pod], None] = lambda pod: None
+    on_bound: Callable[[Pod], None] | None = None
+    clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC)
     _finished: set[PodUID] = field(default_factory=set)
 
     def _ours(self, pod: Pod) -> bool:
@@ -61,7 +67,32 @@ class PodController:
         finally:
             stream.close()
 
+    def _bind(self, pod: Pod) -> Pod:
+        """Schedule an unbound pod onto this node, as the scheduler's binding does: nodeName,
+        the PodScheduled condition and the `Scheduled` event."""
+        now = self.clock()
+        spec = msgspec.structs.replace(pod.spec, node_name=self.node_name)
+        conditions = (
+            *(c for c in pod.status.conditions if c.type != "PodScheduled"),
+            PodCondition(type="PodScheduled", status="True", last_transition_time=now),
+        )
+        status = msgspec.structs.replace(
+            pod.status, phase=pod.status.phase or "Pending", conditions=conditions
+        )
+        try:
+            bound = self.store.update(msgspec.structs.replace(pod, spec=spec, status=status))
+        except (contract.Conflict, contract.NotFound):
+            return pod  # changed meanwhile: the watch brings the newer version
+        assert isinstance(bound, Pod)
+        if self.on_bound is not None:
+            self.on_bound(bound)
+        return bound
+
     def _start(self, pod: Pod) -> None:
+        if not pod.spec.node_name:
+            pod = self._bind(pod)
+            if not pod.spec.node_name:
+                return
         uid = PodUID(pod.metadata.uid)
         if uid in self._finished:
             return

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from tinykube import __version__
-from tinykube.cli import run, validate
+from tinykube.cli import run, serve, validate
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tinykube {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     run.add_parser(subparsers)
+    serve.add_parser(subparsers)
     validate.add_parser(subparsers)
     return parser
 

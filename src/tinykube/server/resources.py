@@ -1,0 +1,503 @@
+"""The core/v1 REST verbs over an ObjectStore: list, watch, get, create, update, delete, status.
+
+URLs are the apiserver's (`/api/v1/namespaces/{namespace}/{resource}[/{name}[/status]]`,
+`/api/v1/{resource}` for every namespace or a cluster-scoped kind, `/api/v1/{resource}/{name}`
+for a cluster-scoped object). The handlers do what the generic registry does around storage:
+
+- create: decode with the URL's kind as default, fill the namespace from the URL (400 when the
+  body names another), generate a name from `generateName`, refuse a missing namespace (404),
+  admit (decode + default + validate: 400/422), give a pod its fresh Pending status
+  (`PrepareForCreate`), store (409 AlreadyExists); 201 with the object;
+- update (PUT): admit, keep the stored status (status changes go through `/status`), store with
+  the body's resourceVersion as precondition (409 Conflict);
+- delete: immediate for now (graceful pod deletion comes with the agent); pods and namespaces
+  answer with the object, other kinds with a Status Success as the apiserver does;
+- list: selectors and pages as the store implements them; watch (`watch=1`): a chunked stream
+  of `{"type", "object"}` lines; an expired or future resourceVersion is one ERROR event.
+
+Human-readable `kubectl get` asks for Tables (`tables`). Errors are raised and become Status
+objects in `errors.middleware`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import json
+import random
+from collections.abc import Callable
+from typing import Any, Final
+
+import msgspec
+import yaml
+from aiohttp import web
+
+from tinykube.api import admission, decoding, defaults, wire
+from tinykube.api.pod import Pod
+from tinykube.server import discovery, errors, tables
+from tinykube.store import contract
+
+STORE_KEY: Final = web.AppKey("store", contract.ObjectStore)
+Clock = Callable[[], datetime.datetime]
+CLOCK_KEY: Final[web.AppKey[Clock]] = web.AppKey("clock")
+
+_NAME_ALPHABET: Final = "bcdfghjklmnpqrstvwxz2456789"
+_GENERATED_SUFFIX: Final = 5
+_MAX_GENERATE_NAME: Final = 63 - _GENERATED_SUFFIX
+_TRUE: Final = frozenset({"1", "t", "T", "true", "TRUE", "True"})
+_FALSE: Final = frozenset({"0", "f", "F", "false", "FALSE", "False"})
+
+
+# --- request helpers -------------------------------------------------------------------------
+
+
+def _store(request: web.Request) -> contract.ObjectStore:
+    return request.app[STORE_KEY]
+
+
+def _now(request: web.Request) -> datetime.datetime:
+    clock = request.app[CLOCK_KEY]
+    return clock()
+
+
+def _resource(request: web.Request, *, namespaced_url: bool) -> discovery.Resource:
+    resource = discovery.BY_NAME.get(request.match_info["resource"])
+    if resource is None or (namespaced_url and not resource.namespaced):
+        raise errors.not_found_path()
+    return resource
+
+
+def _bool(request: web.Request, name: str) -> bool:
+    text = request.query.get(name, "")
+    if text in _TRUE:
+        return True
+    if text in _FALSE or text == "":
+        return False
+    raise errors.bad_request(f'strconv.ParseBool: parsing "{text}": invalid syntax')
+
+
+def _int(request: web.Request, name: str) -> int:
+    text = request.query.get(name, "")
+    if text == "":
+        return 0
+    try:
+        return int(text)
+    except ValueError:
+        raise errors.bad_request(f'strconv.ParseInt: parsing "{text}": invalid syntax') from None
+
+
+def _wire(obj: wire.Wire) -> dict[str, Any]:
+    body: dict[str, Any] = wire.to_wire(obj)
+    return body
+
+
+def _object_response(obj: wire.Wire, *, status: int = 200) -> web.Response:
+    return errors.json_response(_wire(obj), status=status)
+
+
+async def _read_body(request: web.Request) -> dict[str, Any]:
+    """The request body as a JSON object (YAML accepted too); 415 for other media types."""
+    media = request.content_type if "Content-Type" in request.headers else ""
+    raw = await request.read()
+    if media in ("application/json", "application/vnd.kubernetes.protobuf+json", ""):
+        try:
+            value = json.loads(raw) if raw else None
+        except ValueError as exc:
+            raise errors.bad_request(
+                f"couldn't get version/kind; json parse error: {exc}"
+            ) from None
+    elif media in ("application/yaml", "application/x-yaml"):
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise errors.bad_request(
+                f"couldn't get version/kind; yaml parse error: {exc}"
+            ) from None
+    else:
+        raise errors.unsupported_media_type()
+    if not isinstance(value, dict):
+        raise errors.bad_request(
+            "Object 'Kind' is missing in '" + raw.decode(errors="replace") + "'"
+        )
+    return value
+
+
+def _check_kind(raw: dict[str, Any], resource: discovery.Resource) -> None:
+    """Default kind/apiVersion from the URL, as the apiserver decodes with the URL's GVK."""
+    raw.setdefault("kind", resource.kind)
+    raw.setdefault("apiVersion", "v1")
+    if raw.get("kind") != resource.kind or raw.get("apiVersion") != "v1":
+        raise errors.bad_request(
+            f'{raw.get("kind")} in version "{raw.get("apiVersion")}" cannot be handled as a '
+            f"{resource.kind}: the object provided is unrecognized "
+            f"(must be of type {resource.kind})"
+        )
+
+
+def _metadata(raw: dict[str, Any]) -> dict[str, Any]:
+    meta = raw.get("metadata")
+    if meta is None:
+        meta = raw["metadata"] = {}
+    if not isinstance(meta, dict):
+        return {}  # admission reports the type error
+    return meta
+
+
+def _fill_namespace(meta: dict[str, Any], namespace: str | None) -> None:
+    if namespace is None:
+        return
+    given = meta.get("namespace") or ""
+    if given and given != namespace:
+        raise errors.bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request"
+        )
+    meta["namespace"] = namespace
+
+
+def _generate_name(meta: dict[str, Any]) -> None:
+    prefix = meta.get("generateName")
+    if meta.get("name") or not isinstance(prefix, str) or not prefix:
+        return
+    suffix = "".join(random.choice(_NAME_ALPHABET) for _ in range(_GENERATED_SUFFIX))
+    meta["name"] = prefix[:_MAX_GENERATE_NAME] + suffix
+
+
+def _admit(raw: dict[str, Any]) -> admission.Admitted:
+    try:
+        return admission.admit(raw)
+    except admission.InvalidError as exc:
+        raise errors.from_invalid(exc) from None
+    except admission.DecodeError as exc:
+        raise errors.from_decode(exc) from None
+
+
+def _warnings(admitted: admission.Admitted) -> dict[str, str]:
+    if not admitted.warnings:
+        return {}
+    return {"Warning": ", ".join(f'299 - "{text}"' for text in admitted.warnings)}
+
+
+def _require_namespace(store: contract.ObjectStore, namespace: str) -> None:
+    store.get("Namespace", "", namespace)  # NotFound: namespaces "x" not found
+
+
+# --- collection: list, watch, create ---------------------------------------------------------
+
+
+async def namespaced_collection(request: web.Request) -> web.StreamResponse:
+    resource = _resource(request, namespaced_url=True)
+    return await _collection(request, resource, request.match_info["namespace"])
+
+
+async def collection(request: web.Request) -> web.StreamResponse:
+    resource = _resource(request, namespaced_url=False)
+    if resource.namespaced and request.method == "POST":
+        raise errors.method_not_allowed()
+    return await _collection(request, resource, None)
+
+
+async def _collection(
+    request: web.Request, resource: discovery.Resource, namespace: str | None
+) -> web.StreamResponse:
+    if request.method == "GET":
+        if _bool(request, "watch"):
+            return await _watch(request, resource, namespace)
+        return _list(request, resource, namespace)
+    if request.method == "POST":
+        return await _create(request, resource, namespace)
+    raise errors.method_not_allowed()
+
+
+def _list(
+    request: web.Request, resource: discovery.Resource, namespace: str | None
+) -> web.Response:
+    result = _store(request).list(
+        resource.kind,
+        namespace,
+        label_selector=request.query.get("labelSelector", ""),
+        field_selector=request.query.get("fieldSelector", ""),
+        limit=_int(request, "limit"),
+        continue_token=request.query.get("continue", ""),
+    )
+    meta: dict[str, Any] = {"resourceVersion": result.resource_version}
+    if result.continue_token:
+        meta["continue"] = result.continue_token
+    if result.remaining is not None:
+        meta["remainingItemCount"] = result.remaining
+    if tables.wants_table(request.headers.get("Accept", "")):
+        table = tables.table(
+            resource.kind,
+            result.items,
+            now=_now(request),
+            include=request.query.get("includeObject", "Metadata"),
+            list_meta=meta,
+        )
+        return errors.json_response(table)
+    items = []
+    for obj in result.items:
+        item = _wire(obj)
+        item.pop("kind", None)  # list items carry no TypeMeta on the wire
+        item.pop("apiVersion", None)
+        items.append(item)
+    body = {"kind": f"{resource.kind}List", "apiVersion": "v1", "metadata": meta, "items": items}
+    return errors.json_response(body)
+
+
+async def _create(
+    request: web.Request, resource: discovery.Resource, namespace: str | None
+) -> web.Response:
+    store = _store(request)
+    raw = await _read_body(request)
+    _check_kind(raw, resource)
+    meta = _metadata(raw)
+    _fill_namespace(meta, namespace)
+    _generate_name(meta)
+    admitted = _admit(raw)
+    if namespace is not None:
+        _require_namespace(store, namespace)
+    obj = admitted.obj
+    if isinstance(obj, Pod):  # the pod strategy's PrepareForCreate: a fresh Pending status
+        obj = defaults.prepare_pod_for_create(obj, now=_now(request))
+    created = store.create(obj)
+    response = _object_response(created, status=201)
+    response.headers.update(_warnings(admitted))
+    return response
+
+
+# --- watch -----------------------------------------------------------------------------------
+
+
+def _event_object(
+    request: web.Request, resource: discovery.Resource, event: contract.WatchEvent, *, first: bool
+) -> dict[str, Any]:
+    if event.type is contract.EventType.ERROR:
+        error = event.error or contract.StoreError("watch ended")
+        api_error = errors.from_store(error)
+        return errors.status_body(api_error.code, api_error.reason, api_error.message)
+    assert event.object is not None
+    if event.type is not contract.EventType.BOOKMARK and tables.wants_table(
+        request.headers.get("Accept", "")
+    ):
+        return tables.table(
+            resource.kind,
+            [event.object],
+            now=_now(request),
+            include=request.query.get("includeObject", "Metadata"),
+            list_meta={"resourceVersion": event.resource_version},
+            with_columns=first,
+        )
+    return _wire(event.object)
+
+
+async def _watch(
+    request: web.Request, resource: discovery.Resource, namespace: str | None
+) -> web.StreamResponse:
+    store = _store(request)
+    timeout = _int(request, "timeoutSeconds")
+    error: contract.StoreError | None = None
+    stream: contract.Watch | None = None
+    try:
+        stream = store.watch(
+            resource.kind,
+            namespace,
+            resource_version=request.query.get("resourceVersion", ""),
+            label_selector=request.query.get("labelSelector", ""),
+            field_selector=request.query.get("fieldSelector", ""),
+            bookmarks=_bool(request, "allowWatchBookmarks"),
+        )
+    except (contract.Expired, contract.TooLargeResourceVersion) as exc:
+        error = exc  # the watch cache answers these with one ERROR event
+    response = web.StreamResponse(headers={"Content-Type": errors.JSON})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    if stream is None:
+        event = contract.WatchEvent(
+            type=contract.EventType.ERROR, object=None, resource_version="", error=error
+        )
+        await _write_event(response, request, resource, event, first=True)
+        await response.write_eof()
+        return response
+    try:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout if timeout > 0 else None):
+                first = True
+                async for event in stream:
+                    await _write_event(response, request, resource, event, first=first)
+                    first = False
+    except ConnectionError:
+        return response  # the client went away
+    finally:
+        stream.close()
+    await response.write_eof()
+    return response
+
+
+async def _write_event(
+    response: web.StreamResponse,
+    request: web.Request,
+    resource: discovery.Resource,
+    event: contract.WatchEvent,
+    *,
+    first: bool,
+) -> None:
+    body = {"type": str(event.type), "object": _event_object(request, resource, event, first=first)}
+    await response.write(json.dumps(body, separators=(",", ":")).encode() + b"\n")
+
+
+# --- item: get, update, delete ---------------------------------------------------------------
+
+
+async def namespaced_item(request: web.Request) -> web.StreamResponse:
+    resource = _resource(request, namespaced_url=True)
+    return await _item(request, resource, request.match_info["namespace"])
+
+
+async def cluster_item(request: web.Request) -> web.StreamResponse:
+    resource = _resource(request, namespaced_url=False)
+    if resource.namespaced:
+        raise errors.not_found_path()
+    return await _item(request, resource, None)
+
+
+async def _item(
+    request: web.Request, resource: discovery.Resource, namespace: str | None
+) -> web.StreamResponse:
+    name = request.match_info["name"]
+    if request.method == "GET":
+        return _get(request, resource, namespace or "", name)
+    if request.method == "PUT":
+        return await _update(request, resource, namespace, name)
+    if request.method == "DELETE":
+        return await _delete(request, resource, namespace or "", name)
+    raise errors.method_not_allowed()
+
+
+def _get(
+    request: web.Request, resource: discovery.Resource, namespace: str, name: str
+) -> web.Response:
+    obj = _store(request).get(resource.kind, namespace, name)
+    if tables.wants_table(request.headers.get("Accept", "")):
+        rv = obj.metadata.resource_version  # type: ignore[attr-defined]
+        table = tables.table(
+            resource.kind,
+            [obj],
+            now=_now(request),
+            include=request.query.get("includeObject", "Metadata"),
+            list_meta={"resourceVersion": rv},
+        )
+        return errors.json_response(table)
+    return _object_response(obj)
+
+
+def _check_name(meta: dict[str, Any], name: str) -> None:
+    given = meta.get("name") or ""
+    if given != name:
+        raise errors.bad_request(
+            f"the name of the object ({given}) does not match the name on the URL ({name})"
+        )
+
+
+async def _update(
+    request: web.Request, resource: discovery.Resource, namespace: str | None, name: str
+) -> web.Response:
+    store = _store(request)
+    raw = await _read_body(request)
+    _check_kind(raw, resource)
+    meta = _metadata(raw)
+    _fill_namespace(meta, namespace)
+    _check_name(meta, name)
+    admitted = _admit(raw)
+    obj = admitted.obj
+    info = contract.info_for(resource.kind)
+    if info.has_status:  # the main resource ignores status changes (PrepareForUpdate)
+        stored = store.get(resource.kind, namespace or "", name)
+        obj = msgspec.structs.replace(obj, status=stored.status)  # type: ignore[attr-defined]
+    updated = store.update(obj)
+    response = _object_response(updated)
+    response.headers.update(_warnings(admitted))
+    return response
+
+
+async def _delete_options(request: web.Request) -> dict[str, Any]:
+    if not await request.read():
+        return {}  # DeleteOptions are optional
+    return await _read_body(request)
+
+
+async def _delete(
+    request: web.Request, resource: discovery.Resource, namespace: str, name: str
+) -> web.Response:
+    options = await _delete_options(request)
+    preconditions = options.get("preconditions") or {}
+    if not isinstance(preconditions, dict):
+        raise errors.bad_request("preconditions must be an object")
+    deleted = _store(request).delete(
+        resource.kind,
+        namespace,
+        name,
+        expected_uid=preconditions.get("uid") or None,
+        expected_resource_version=preconditions.get("resourceVersion") or None,
+    )
+    if resource.kind in ("Pod", "Namespace"):
+        return _object_response(deleted)
+    meta = deleted.metadata  # type: ignore[attr-defined]
+    body = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {"name": meta.name, "kind": resource.name, "uid": meta.uid},
+    }
+    return errors.json_response(body)
+
+
+# --- status subresource ----------------------------------------------------------------------
+
+
+async def namespaced_subresource(request: web.Request) -> web.StreamResponse:
+    resource = _resource(request, namespaced_url=True)
+    sub = request.match_info["subresource"]
+    if sub not in dict(resource.subresources) or sub != "status":
+        raise errors.not_found_path()
+    namespace = request.match_info["namespace"]
+    name = request.match_info["name"]
+    if request.method == "GET":
+        return _object_response(_store(request).get(resource.kind, namespace, name))
+    if request.method == "PUT":
+        return await _update_status(request, resource, namespace, name)
+    raise errors.method_not_allowed()
+
+
+async def _update_status(
+    request: web.Request, resource: discovery.Resource, namespace: str, name: str
+) -> web.Response:
+    store = _store(request)
+    raw = await _read_body(request)
+    _check_kind(raw, resource)
+    meta = _metadata(raw)
+    _fill_namespace(meta, namespace)
+    _check_name(meta, name)
+    try:
+        obj = decoding.decode(raw)
+    except decoding.DecodeError as exc:
+        raise errors.bad_request(str(exc)) from None
+    stored = store.get(resource.kind, namespace, name)
+    contract.check_preconditions(
+        stored,
+        kind=resource.kind,
+        expected_uid=obj.metadata.uid or None,  # type: ignore[attr-defined]
+        expected_resource_version=obj.metadata.resource_version or None,  # type: ignore[attr-defined]
+    )
+    written = store.update_status(resource.kind, namespace, name, obj.status)  # type: ignore[attr-defined]
+    return _object_response(written if written is not None else stored)
+
+
+def add_routes(app: web.Application) -> None:
+    router = app.router
+    base = "/api/v1/namespaces/{namespace}/{resource}"
+    router.add_route("*", base, namespaced_collection)
+    router.add_route("*", base + "/{name}", namespaced_item)
+    router.add_route("*", base + "/{name}/{subresource}", namespaced_subresource)
+    router.add_route("*", "/api/v1/{resource}", collection)
+    router.add_route("*", "/api/v1/{resource}/{name}", cluster_item)

@@ -1,0 +1,151 @@
+"""Server-side printing: objects as `meta.k8s.io/v1` Tables, as the apiserver's TableConvertor.
+
+Pods use `api.printers` (`POD_COLUMNS`, `pod_row`); ConfigMaps, Secrets and Namespaces have the
+apiserver's own small printers (NAME DATA AGE, NAME TYPE DATA AGE, NAME STATUS AGE); Events use
+the apiserver's default convertor (`Name`, `Created At`) for now. Each row carries the object
+as kubectl asks (`includeObject`: `Metadata` by default, a PartialObjectMetadata; `Object`;
+`None`), since kubectl reads the namespace and labels columns from it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from typing import Any, Final
+
+from tinykube.api import printers, wire
+from tinykube.api.objects import ConfigMap, Namespace, Secret
+from tinykube.api.pod import Pod
+
+TABLE_MEDIA: Final = "as=Table"
+
+_NAME = printers.TableColumnDefinition(
+    name="Name", type="string", format="name", description=printers.POD_COLUMNS[0].description
+)
+_AGE = printers.POD_COLUMNS[4]
+_CREATED_AT = printers.TableColumnDefinition(
+    name="Created At", type="date", description=_AGE.description
+)
+
+Row = Callable[[Any, datetime.datetime], list[Any]]
+
+
+def _age(obj: Any, now: datetime.datetime) -> str:
+    return (
+        printers.human_duration(now - obj.metadata.creation_timestamp)
+        if obj.metadata.creation_timestamp
+        else "<unknown>"
+    )
+
+
+def _config_map_row(obj: ConfigMap, now: datetime.datetime) -> list[Any]:
+    return [obj.metadata.name, len(obj.data) + len(obj.binary_data), _age(obj, now)]
+
+
+def _secret_row(obj: Secret, now: datetime.datetime) -> list[Any]:
+    return [obj.metadata.name, obj.type, len(obj.data) + len(obj.string_data), _age(obj, now)]
+
+
+def _namespace_row(obj: Namespace, now: datetime.datetime) -> list[Any]:
+    return [obj.metadata.name, obj.status.phase, _age(obj, now)]
+
+
+def _default_row(obj: Any, now: datetime.datetime) -> list[Any]:
+    created = obj.metadata.creation_timestamp
+    return [obj.metadata.name, wire.format_time(created) if created else ""]
+
+
+_DATA = printers.TableColumnDefinition(
+    name="Data", type="string", description="Data contains the configuration data."
+)
+
+COLUMNS: Final[dict[str, tuple[printers.TableColumnDefinition, ...]]] = {
+    "ConfigMap": (_NAME, _DATA, _AGE),
+    "Secret": (
+        _NAME,
+        printers.TableColumnDefinition(
+            name="Type",
+            type="string",
+            description="Used to facilitate programmatic handling of secret data.",
+        ),
+        _DATA,
+        _AGE,
+    ),
+    "Namespace": (
+        _NAME,
+        printers.TableColumnDefinition(
+            name="Status", type="string", description="The status of the namespace"
+        ),
+        _AGE,
+    ),
+}
+_ROWS: Final[dict[str, Row]] = {
+    "ConfigMap": _config_map_row,
+    "Secret": _secret_row,
+    "Namespace": _namespace_row,
+}
+
+
+def wants_table(accept: str) -> bool:
+    """Whether the first acceptable media type the client prefers is a v1 Table."""
+    for part in accept.split(","):
+        params = {p.strip() for p in part.split(";")[1:]}
+        if {"as=Table", "g=meta.k8s.io"} <= params:
+            if "v=v1" in params:
+                return True
+            continue
+        return False
+    return False
+
+
+def _row_object(obj: wire.Wire, include: str) -> dict[str, Any] | None:
+    body = wire.to_wire(obj)
+    if include == "None":
+        return None
+    if include == "Object":
+        return body  # type: ignore[no-any-return]
+    return {
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": body.get("metadata", {}),
+    }
+
+
+def _row(kind: str, obj: wire.Wire, *, now: datetime.datetime, include: str) -> dict[str, Any]:
+    row: dict[str, Any]
+    if isinstance(obj, Pod):
+        pod_row = printers.pod_row(obj, now=now)
+        row = {"cells": list(pod_row.table_cells())}
+        if pod_row.conditions:
+            row["conditions"] = [c.to_wire() for c in pod_row.conditions]
+    else:
+        row = {"cells": _ROWS.get(kind, _default_row)(obj, now)}
+    row_object = _row_object(obj, include)
+    if row_object is not None:
+        row["object"] = row_object
+    return row
+
+
+def columns(kind: str) -> tuple[printers.TableColumnDefinition, ...]:
+    if kind == "Pod":
+        return printers.POD_COLUMNS
+    return COLUMNS.get(kind, (_NAME, _CREATED_AT))
+
+
+def table(
+    kind: str,
+    objects: Iterable[wire.Wire],
+    *,
+    now: datetime.datetime,
+    include: str = "Metadata",
+    list_meta: dict[str, Any] | None = None,
+    with_columns: bool = True,
+) -> dict[str, Any]:
+    """A Table of `objects` (`with_columns=False` for watch events after the first)."""
+    return {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": list_meta or {},
+        "columnDefinitions": [c.to_wire() for c in columns(kind)] if with_columns else None,
+        "rows": [_row(kind, obj, now=now, include=include) for obj in objects],
+    }
