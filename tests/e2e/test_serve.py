@@ -231,3 +231,32 @@ def test_a_killed_daemon_adopts_its_running_pod(daemon: Daemon, tmp_path: Path) 
         after["initContainerStatuses"][0]["containerID"]
         == before["initContainerStatuses"][0]["containerID"]
     )
+
+
+GRACEFUL = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: graceful
+spec:
+  terminationGracePeriodSeconds: 5
+  containers:
+  - name: app
+    image: busybox
+    command: ["sh", "-c", "trap 'echo stopping; exit 0' TERM; while true; do sleep 0.1; done"]
+"""
+
+
+def test_kubectl_delete_is_graceful(daemon: Daemon, tmp_path: Path) -> None:
+    manifest = tmp_path / "graceful.yaml"
+    manifest.write_text(GRACEFUL)
+    daemon.kubectl("create", "-f", str(manifest))
+    wait_until(lambda: _phase(daemon, "graceful") == "Running", what="pod graceful to run")
+    started = time.monotonic()
+    result = daemon.kubectl("delete", "pod", "graceful")
+    assert result.stdout == 'pod "graceful" deleted\n'
+    # kubectl waited for the agent to stop the container (it traps SIGTERM and exits at once)
+    assert time.monotonic() - started < 5
+    gone = daemon.kubectl("get", "pod", "graceful", check=False)
+    assert gone.returncode == 1
+    assert gone.stderr.strip() == 'Error from server (NotFound): pods "graceful" not found'

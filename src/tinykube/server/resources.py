@@ -432,6 +432,10 @@ async def _delete(
     preconditions = options.get("preconditions") or {}
     if not isinstance(preconditions, dict):
         raise errors.bad_request("preconditions must be an object")
+    if resource.kind == "Pod":
+        marked = _mark_pod_deleted(request, namespace, name, options, preconditions)
+        if marked is not None:
+            return _object_response(marked)
     deleted = _store(request).delete(
         resource.kind,
         namespace,
@@ -450,6 +454,50 @@ async def _delete(
         "details": {"name": meta.name, "kind": resource.name, "uid": meta.uid},
     }
     return errors.json_response(body)
+
+
+def _mark_pod_deleted(
+    request: web.Request,
+    namespace: str,
+    name: str,
+    options: dict[str, Any],
+    preconditions: dict[str, Any],
+) -> wire.Wire | None:
+    """Graceful deletion, as the pod registry does it: a pod bound to the node and still running
+    gets `deletionTimestamp` = now + grace and stays until the agent has stopped its containers
+    (the agent then deletes it). Returns None when the pod is to be removed at once: not bound,
+    already Succeeded or Failed, or a grace period of 0."""
+    store = _store(request)
+    pod = store.get("Pod", namespace, name)
+    assert isinstance(pod, Pod)
+    contract.check_preconditions(
+        pod,
+        kind="Pod",
+        expected_uid=preconditions.get("uid") or None,
+        expected_resource_version=preconditions.get("resourceVersion") or None,
+    )
+    grace = options.get("gracePeriodSeconds")
+    if grace is not None and (isinstance(grace, bool) or not isinstance(grace, int)):
+        raise errors.bad_request("gracePeriodSeconds must be an integer")
+    if grace is None:
+        spec_grace = pod.spec.termination_grace_period_seconds
+        grace = 30 if spec_grace is None else spec_grace
+    grace = max(grace, 0)
+    if not pod.spec.node_name or pod.status.phase in ("Succeeded", "Failed") or grace == 0:
+        return None
+    meta = pod.metadata
+    if meta.deletion_timestamp is not None:
+        current = meta.deletion_grace_period_seconds
+        if current is not None and grace >= current:
+            return pod  # deletion already under way with a grace no longer than asked
+    deletion = _now(request).replace(microsecond=0) + datetime.timedelta(seconds=grace)
+    marked = msgspec.structs.replace(
+        pod,
+        metadata=msgspec.structs.replace(
+            meta, deletion_timestamp=deletion, deletion_grace_period_seconds=grace
+        ),
+    )
+    return store.update(marked)
 
 
 # --- status subresource ----------------------------------------------------------------------
