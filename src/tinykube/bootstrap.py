@@ -373,7 +373,7 @@ async def serve(
         on_bound=lambda pod: _scheduled_event(recorder, pod, node),
         on_removed=lambda pod: volumes.unmount_volumes(data_dir / "pods", pod.metadata.uid),
     )
-    app = api.build_app(store)
+    app = api.build_app(store, logs_dir=data_dir / "logs")
     addresses: list[str] = []
     expected = 2 if settings.listen else 1
     listening = asyncio.Event()

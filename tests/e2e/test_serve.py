@@ -260,3 +260,32 @@ def test_kubectl_delete_is_graceful(daemon: Daemon, tmp_path: Path) -> None:
     gone = daemon.kubectl("get", "pod", "graceful", check=False)
     assert gone.returncode == 1
     assert gone.stderr.strip() == 'Error from server (NotFound): pods "graceful" not found'
+
+
+def test_kubectl_logs_of_init_containers(daemon: Daemon, tmp_path: Path) -> None:
+    manifest = tmp_path / "crash.yaml"
+    manifest.write_text(CRASH)
+    daemon.kubectl("create", "-f", str(manifest))
+
+    def restarted() -> bool:
+        pod = daemon.pod("crash")
+        status = pod["status"]
+        assert isinstance(status, dict)
+        statuses = status.get("initContainerStatuses") or [{}]
+        return int(statuses[0].get("restartCount", 0)) >= 1
+
+    wait_until(restarted, what="a restart of the init container")
+    assert daemon.kubectl("logs", "crash", "-c", "wait").stdout == "not yet\n"
+    previous = daemon.kubectl("logs", "crash", "-c", "wait", "--previous", "--timestamps")
+    timestamp, _, text = previous.stdout.rstrip("\n").partition(" ")
+    assert text == "not yet"
+    assert timestamp.endswith("Z")
+    waiting = daemon.kubectl("logs", "crash", "-c", "app", check=False)
+    assert waiting.returncode == 1
+    assert waiting.stderr.strip() == (
+        'Error from server (BadRequest): container "app" in pod "crash" is waiting to start: '
+        "PodInitializing"
+    )
+    unknown = daemon.kubectl("logs", "crash", "-c", "nope", check=False)
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "error: container nope is not valid for pod crash"

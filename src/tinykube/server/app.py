@@ -13,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import datetime
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Final
 
 from aiohttp import web
 
 from tinykube.api import admission
-from tinykube.server import discovery, errors, resources
+from tinykube.server import discovery, errors, logs, resources
 from tinykube.store import contract
 
 SYSTEM_NAMESPACES: Final = ("default", "kube-system")
@@ -44,12 +45,15 @@ def build_app(
     *,
     clock: Callable[[], datetime.datetime] = utc_now,
     bookmark_interval: float = BOOKMARK_INTERVAL,
+    logs_dir: Path | None = None,
 ) -> web.Application:
-    """The Kubernetes API over `store` (see the module docstring)."""
+    """The Kubernetes API over `store` (see the module docstring); `logs_dir` holds the
+    containers' CRI logs that `pods/log` serves (the agent's `logs` directory)."""
     ensure_namespaces(store, SYSTEM_NAMESPACES)
     app = web.Application(middlewares=[errors.middleware])
     app[resources.STORE_KEY] = store
     app[resources.CLOCK_KEY] = clock
+    app[logs.LOGS_DIR_KEY] = logs_dir if logs_dir is not None else Path("/nonexistent")
     discovery.add_routes(app)
     resources.add_routes(app)
 

@@ -85,7 +85,7 @@ RESOURCES: Final[tuple[Resource, ...]] = (
         verbs=_VERBS,
         short_names=("po",),
         categories=("all",),
-        subresources=(("status", ("get", "update")),),
+        subresources=(("log", ("get",)), ("status", ("get", "update"))),
     ),
     Resource(name="secrets", singular="secret", kind="Secret", namespaced=True, verbs=_VERBS),
 )

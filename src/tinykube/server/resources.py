@@ -35,7 +35,7 @@ from aiohttp import web
 
 from tinykube.api import admission, decoding, defaults, wire
 from tinykube.api.pod import Pod
-from tinykube.server import discovery, errors, tables
+from tinykube.server import discovery, errors, logs, tables
 from tinykube.store import contract
 
 STORE_KEY: Final = web.AppKey("store", contract.ObjectStore)
@@ -506,10 +506,25 @@ def _mark_pod_deleted(
 async def namespaced_subresource(request: web.Request) -> web.StreamResponse:
     resource = _resource(request, namespaced_url=True)
     sub = request.match_info["subresource"]
-    if sub not in dict(resource.subresources) or sub != "status":
+    if sub not in dict(resource.subresources):
         raise errors.not_found_path()
     namespace = request.match_info["namespace"]
     name = request.match_info["name"]
+    if sub == "log":
+        if request.method != "GET":
+            raise errors.method_not_allowed()
+        store = _store(request)
+        pod = store.get("Pod", namespace, name)
+        assert isinstance(pod, Pod)
+
+        def current() -> Pod | None:
+            try:
+                found = store.get("Pod", namespace, name)
+            except contract.NotFound:
+                return None
+            return found if isinstance(found, Pod) else None
+
+        return await logs.serve_log(request, pod, now=_now(request), pod_getter=current)
     if request.method == "GET":
         return _object_response(_store(request).get(resource.kind, namespace, name))
     if request.method == "PUT":
