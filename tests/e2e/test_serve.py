@@ -289,3 +289,51 @@ def test_kubectl_logs_of_init_containers(daemon: Daemon, tmp_path: Path) -> None
     unknown = daemon.kubectl("logs", "crash", "-c", "nope", check=False)
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == "error: container nope is not valid for pod crash"
+
+
+WEB = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - {name: init, image: busybox:1.35, command: ["true"]}
+  containers:
+  - {name: app, image: busybox:1.35, command: ["sleep", "3600"]}
+"""
+
+
+def test_kubectl_apply_updates_the_image_and_refuses_other_changes(
+    daemon: Daemon, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text(WEB)
+    assert daemon.kubectl("apply", "-f", str(manifest)).stdout == "pod/web created\n"
+    wait_until(lambda: _phase(daemon, "web") == "Running", what="pod web to run")
+    assert daemon.kubectl("label", "pod", "web", "tier=front").stdout == "pod/web labeled\n"
+
+    manifest.write_text(WEB.replace("name: app, image: busybox:1.35", "name: app, image: b:1.36"))
+    assert daemon.kubectl("apply", "-f", str(manifest)).stdout == "pod/web configured\n"
+
+    def restarted_with_new_image() -> bool:
+        status = daemon.pod("web")["status"]
+        assert isinstance(status, dict)
+        (app,) = status["containerStatuses"]
+        return bool(app["image"] == "b:1.36" and app["restartCount"] == 1 and app["ready"])
+
+    wait_until(restarted_with_new_image, what="the app container to restart with the new image")
+    status = daemon.pod("web")["status"]
+    assert isinstance(status, dict)
+    assert status["initContainerStatuses"][0]["restartCount"] == 0  # init does not run again
+
+    manifest.write_text(
+        WEB.replace("terminationGracePeriodSeconds: 1", "terminationGracePeriodSeconds: 2")
+    )
+    refused = daemon.kubectl("apply", "-f", str(manifest), check=False)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(
+        'The Pod "web" is invalid: spec: Forbidden: pod updates may not change fields other than '
+        "`spec.containers[*].image`"
+    )

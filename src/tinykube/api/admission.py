@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from tinykube.api import decoding, defaults, support, validation
 from tinykube.api.field import FieldError, aggregate_message, kubectl_message
 from tinykube.api.objects import ConfigMap, Event, Namespace, Secret
@@ -101,3 +103,42 @@ def admit_object(obj: Wire) -> Admitted:
 def _raise_if_invalid(kind: str, name: str, errors: list[FieldError]) -> None:
     if errors:
         raise InvalidError(kind, name, errors)
+
+
+def admit_update(raw: Any, old: Wire) -> Admitted:
+    """Decode, default and validate `raw` as an update of `old` (`ValidatePodUpdate` for pods:
+    only images, activeDeadlineSeconds, tolerations... may change). System metadata the client
+    may leave out (uid, creationTimestamp, resourceVersion...) is taken from `old`."""
+    try:
+        obj = decoding.decode(raw)
+    except decoding.DecodeError as exc:
+        raise DecodeError(str(exc)) from exc
+    if not isinstance(obj, Pod) or not isinstance(old, Pod):
+        return admit_object(obj)
+    old_meta = old.metadata
+    meta = obj.metadata
+    meta = msgspec.structs.replace(
+        meta,
+        uid=meta.uid or old_meta.uid,
+        creation_timestamp=meta.creation_timestamp or old_meta.creation_timestamp,
+        resource_version=meta.resource_version or old_meta.resource_version,
+        generation=meta.generation or old_meta.generation,
+        deletion_timestamp=meta.deletion_timestamp or old_meta.deletion_timestamp,
+        deletion_grace_period_seconds=(
+            meta.deletion_grace_period_seconds
+            if meta.deletion_grace_period_seconds is not None
+            else old_meta.deletion_grace_period_seconds
+        ),
+    )
+    pod = defaults.set_pod_defaults(msgspec.structs.replace(obj, metadata=meta, status=old.status))
+    errors = validation.validate_pod_update(pod, old)
+    report = support.check_support(pod)
+    errors.extend(report.errors)
+    _raise_if_invalid("Pod", pod.metadata.name, errors)
+    # The node's own binding is not the user's doing: no warning for an unchanged nodeName.
+    warnings = tuple(
+        warning
+        for warning in report.warnings
+        if not (warning.startswith("spec.nodeName:") and pod.spec.node_name == old.spec.node_name)
+    )
+    return Admitted(obj=pod, warnings=warnings)

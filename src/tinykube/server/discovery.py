@@ -50,7 +50,7 @@ class Resource:
     subresources: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (name, verbs)
 
 
-_VERBS: Final = ("create", "delete", "get", "list", "update", "watch")
+_VERBS: Final = ("create", "delete", "get", "list", "patch", "update", "watch")
 
 RESOURCES: Final[tuple[Resource, ...]] = (
     Resource(

@@ -35,7 +35,7 @@ from aiohttp import web
 
 from tinykube.api import admission, decoding, defaults, wire
 from tinykube.api.pod import Pod
-from tinykube.server import discovery, errors, logs, tables
+from tinykube.server import discovery, errors, logs, patching, tables
 from tinykube.store import contract
 
 STORE_KEY: Final = web.AppKey("store", contract.ObjectStore)
@@ -368,6 +368,8 @@ async def _item(
         return _get(request, resource, namespace or "", name)
     if request.method == "PUT":
         return await _update(request, resource, namespace, name)
+    if request.method == "PATCH":
+        return await _patch(request, resource, namespace, name)
     if request.method == "DELETE":
         return await _delete(request, resource, namespace or "", name)
     raise errors.method_not_allowed()
@@ -401,13 +403,58 @@ def _check_name(meta: dict[str, Any], name: str) -> None:
 async def _update(
     request: web.Request, resource: discovery.Resource, namespace: str | None, name: str
 ) -> web.Response:
+    return _store_update(request, resource, namespace, name, await _read_body(request))
+
+
+async def _patch(
+    request: web.Request, resource: discovery.Resource, namespace: str | None, name: str
+) -> web.Response:
+    """PATCH: apply the patch to the stored object's wire form, then update as PUT does."""
+    content_type = request.content_type
+    appliers = {
+        "application/merge-patch+json": patching.merge_patch,
+        "application/json-patch+json": patching.json_patch,
+        "application/strategic-merge-patch+json": patching.strategic_merge_patch,
+    }
+    applier = appliers.get(content_type)
+    if applier is None:
+        raise errors.unsupported_media_type()
+    try:
+        patch = json.loads(await request.read() or b"null")
+    except ValueError as exc:
+        raise errors.bad_request(f"error decoding patch: {exc}") from None
+    stored = _store(request).get(resource.kind, namespace or "", name)
+    try:
+        patched = applier(json.loads(json.dumps(_wire(stored))), patch)
+    except patching.PatchError as exc:
+        raise errors.bad_request(str(exc)) from None
+    if not isinstance(patched, dict):
+        raise errors.bad_request("the patch does not leave an object")
+    return _store_update(request, resource, namespace, name, patched)
+
+
+def _store_update(
+    request: web.Request,
+    resource: discovery.Resource,
+    namespace: str | None,
+    name: str,
+    raw: dict[str, Any],
+) -> web.Response:
     store = _store(request)
-    raw = await _read_body(request)
     _check_kind(raw, resource)
     meta = _metadata(raw)
     _fill_namespace(meta, namespace)
     _check_name(meta, name)
-    admitted = _admit(raw)
+    if resource.kind == "Pod":
+        old = store.get(resource.kind, namespace or "", name)
+        try:
+            admitted = admission.admit_update(raw, old)
+        except admission.InvalidError as exc:
+            raise errors.from_invalid(exc) from None
+        except admission.DecodeError as exc:
+            raise errors.from_decode(exc) from None
+    else:
+        admitted = _admit(raw)
     obj = admitted.obj
     info = contract.info_for(resource.kind)
     if info.has_status:  # the main resource ignores status changes (PrepareForUpdate)
