@@ -23,6 +23,7 @@ from pathlib import Path
 
 import msgspec
 
+from tinykube.agent import recorder as recorder_module
 from tinykube.agent import volumes
 from tinykube.agent.clock import Clock, SystemClock
 from tinykube.agent.executor import NodeSettings
@@ -185,7 +186,7 @@ def _scheduled_event(recorder: Recorder, pod: Pod, node: str) -> None:
             kind="Event",
             api_version="v1",
             metadata=ObjectMeta(
-                name=f"{meta.name}.{uuid.uuid4().hex[:16]}",
+                name=f"{meta.name}.{recorder_module.unix_nanos(now):x}",
                 namespace=meta.namespace,
                 creation_timestamp=now,
             ),

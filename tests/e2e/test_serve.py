@@ -193,6 +193,12 @@ def test_crash_looping_init_container_is_visible(daemon: Daemon, tmp_path: Path)
     (init,) = status["initContainerStatuses"]
     assert init["lastState"]["terminated"]["exitCode"] == 3
     assert status["containerStatuses"][0]["state"]["waiting"]["reason"] == "PodInitializing"
+    events = daemon.kubectl("get", "events").stdout.splitlines()
+    assert events[0].split() == ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    backoff = next(line for line in events if " BackOff " in line)
+    assert "Warning" in backoff
+    assert "pod/crash" in backoff
+    assert "Back-off restarting failed container wait in pod crash_default(" in backoff
 
 
 RUNNING = """\

@@ -69,7 +69,7 @@ class Recorder:
                 kind="Event",
                 api_version="v1",
                 metadata=ObjectMeta(
-                    name=f"{meta.name}.{_nanos(now):x}",
+                    name=f"{meta.name}.{unix_nanos(now):x}",
                     namespace=meta.namespace,
                     creation_timestamp=now,
                 ),
@@ -113,6 +113,6 @@ class Recorder:
             self.sink(event)
 
 
-def _nanos(moment: datetime.datetime) -> int:
+def unix_nanos(moment: datetime.datetime) -> int:
     delta = moment - datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
     return (delta.days * 86400 + delta.seconds) * 10**9 + delta.microseconds * 1000

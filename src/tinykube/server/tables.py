@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from tinykube.api import printers, wire
-from tinykube.api.objects import ConfigMap, Namespace, Secret
+from tinykube.api.objects import ConfigMap, Event, Namespace, Secret
 from tinykube.api.pod import Pod
 
 TABLE_MEDIA: Final = "as=Table"
@@ -55,11 +55,98 @@ def _default_row(obj: Any, now: datetime.datetime) -> list[Any]:
     return [obj.metadata.name, wire.format_time(created) if created else ""]
 
 
+def _since(moment: datetime.datetime | None, now: datetime.datetime) -> str:
+    """`translateTimestampSince`: a human age, `<unknown>` for a zero time."""
+    if moment is None:
+        return "<unknown>"
+    return printers.human_duration(now - moment)
+
+
+def _event_row(obj: Event, now: datetime.datetime) -> list[Any]:
+    """`printEvent` with the server's wide options (kubectl hides the priority-1 cells)."""
+    first = _since(obj.first_timestamp, now)
+    if obj.first_timestamp is None:
+        first = _since(obj.event_time, now)
+    last = _since(obj.last_timestamp, now) if obj.last_timestamp is not None else first
+    count = obj.count
+    if obj.series is not None:
+        last = _since(obj.series.last_observed_time, now)
+        count = obj.series.count
+    elif count > 1:
+        last = f"{last} (x{count} over {first})"
+    involved = obj.involved_object
+    target = f"{involved.kind.lower()}/{involved.name}" if involved.name else involved.kind.lower()
+    component = obj.source.component or obj.reporting_component
+    instance = obj.source.host or obj.reporting_instance
+    source = f"{component}, {instance}" if instance else component
+    return [
+        last,
+        obj.type,
+        obj.reason,
+        target,
+        involved.field_path,
+        source,
+        obj.message.strip(),
+        first,
+        count,
+        obj.metadata.name,
+    ]
+
+
+def _event_column(
+    name: str, description: str, *, priority: int = 0
+) -> printers.TableColumnDefinition:
+    return printers.TableColumnDefinition(
+        name=name, type="string", description=description, priority=priority
+    )
+
+
+_EVENT_COLUMNS: Final = (
+    _event_column(
+        "Last Seen", "The time at which the most recent occurrence of this event was recorded."
+    ),
+    _event_column(
+        "Type", "Type of this event (Normal, Warning), new types could be added in the future"
+    ),
+    _event_column(
+        "Reason",
+        "This should be a short, machine understandable string that gives "
+        "the reason for the transition into the object's current status.",
+    ),
+    _event_column("Object", "The object that this event is about."),
+    _event_column(
+        "Subobject",
+        "If referring to a piece of an object instead of an entire "
+        "object, this string should contain a valid JSON/Go field access statement.",
+        priority=1,
+    ),
+    _event_column(
+        "Source",
+        "The component reporting this event. Should be a short machine understandable string.",
+        priority=1,
+    ),
+    _event_column("Message", "A human-readable description of the status of this operation."),
+    _event_column(
+        "First Seen",
+        "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)",
+        priority=1,
+    ),
+    _event_column("Count", "The number of times this event has occurred.", priority=1),
+    printers.TableColumnDefinition(
+        name="Name",
+        type="string",
+        format="name",
+        priority=1,
+        description="Name must be unique within a namespace.",
+    ),
+)
+
 _DATA = printers.TableColumnDefinition(
     name="Data", type="string", description="Data contains the configuration data."
 )
 
 COLUMNS: Final[dict[str, tuple[printers.TableColumnDefinition, ...]]] = {
+    "Event": _EVENT_COLUMNS,
     "ConfigMap": (_NAME, _DATA, _AGE),
     "Secret": (
         _NAME,
@@ -80,6 +167,7 @@ COLUMNS: Final[dict[str, tuple[printers.TableColumnDefinition, ...]]] = {
     ),
 }
 _ROWS: Final[dict[str, Row]] = {
+    "Event": _event_row,
     "ConfigMap": _config_map_row,
     "Secret": _secret_row,
     "Namespace": _namespace_row,
