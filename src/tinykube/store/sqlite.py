@@ -532,28 +532,16 @@ class SqliteStore(contract.PodMethods):
         field_selector: str = "",
         bookmarks: bool = False,
     ) -> watching.Stream:
-        selector = selectors.parse(
-            kind, label_selector=label_selector, field_selector=field_selector
-        )
-        requested = contract.parse_resource_version(resource_version)
-        initial: tuple[wire.Wire, ...] = ()
-        if requested == 0:
-            initial = self.list(
-                kind, namespace, label_selector=label_selector, field_selector=field_selector
-            ).items
-            requested = self._revision
-        elif requested > self._revision:
-            raise contract.too_large(requested, self._revision)
-        elif requested < self._floor and not self._recent.covers(requested):
-            raise contract.expired(requested, self._floor)
-        return watching.Stream(
-            source=self,
-            kind=kind,
-            namespace=namespace,
-            selector=selector,
-            after=requested,
-            initial=initial,
+        return watching.open_stream(
+            self,
+            kind,
+            namespace,
+            resource_version=resource_version,
+            label_selector=label_selector,
+            field_selector=field_selector,
             bookmarks=bookmarks,
+            covers=lambda rv: rv >= self._floor or self._recent.covers(rv),
+            floor=self._floor,
             registry=self._streams.open,
         )
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Protocol
 
@@ -242,3 +242,56 @@ class Streams:
     def close_all(self) -> None:
         for stream in list(self.open):
             stream.close()
+
+
+class ListingSource(ChangeSource, Protocol):
+    """A store a watch can start from: its history plus a list for the initial state."""
+
+    def list(
+        self,
+        kind: str,
+        namespace: str | None = None,
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+    ) -> contract.ListResult: ...
+
+
+def open_stream(
+    source: ListingSource,
+    kind: str,
+    namespace: str | None,
+    *,
+    resource_version: str,
+    label_selector: str,
+    field_selector: str,
+    bookmarks: bool,
+    covers: Callable[[int], bool],
+    floor: int,
+    registry: weakref.WeakSet[Stream],
+) -> Stream:
+    """The apiserver's watch start: "" or "0" replays the current state as ADDED events, a
+    resourceVersion the store has not reached is a 504, one older than `covers` accepts a 410."""
+    selector = selectors.parse(kind, label_selector=label_selector, field_selector=field_selector)
+    requested = contract.parse_resource_version(resource_version)
+    current = source.current_revision()
+    initial: tuple[wire.Wire, ...] = ()
+    if requested == 0:
+        initial = source.list(
+            kind, namespace, label_selector=label_selector, field_selector=field_selector
+        ).items
+        requested = current
+    elif requested > current:
+        raise contract.too_large(requested, current)
+    elif not covers(requested):
+        raise contract.expired(requested, floor)
+    return Stream(
+        source=source,
+        kind=kind,
+        namespace=namespace,
+        selector=selector,
+        after=requested,
+        initial=initial,
+        bookmarks=bookmarks,
+        registry=registry,
+    )
