@@ -339,6 +339,16 @@ class ContainerLog:
         lhs_start = self._need(self.find(lhs, "Started"), f"{lhs} never started")
         self._need(self.find(rhs, "Starting", lhs_start + 1), f"{rhs} did not start after {lhs}")
 
+    def starts_first(self, lhs: str, rhs: str) -> None:
+        """lhs logged Starting before rhs logged Starting.
+
+        The guarantee for a sidecar without a startupProbe: the next container starts once
+        the sidecar's process runs, which may be before its script logs `Started` (the
+        kubelet's ~1 s hand-over hides that race; tinykube's millisecond one does not).
+        """
+        lhs_start = self._need(self.find(lhs, "Starting"), f"{lhs} never started")
+        self._need(self.find(rhs, "Starting", lhs_start + 1), f"{rhs} did not start after {lhs}")
+
     def doesnt_start_after(self, lhs: str, rhs: str) -> None:
         rhs_start = self._need(self.find(rhs, "Starting"), f"{rhs} never started")
         assert self.find(lhs, "Started", rhs_start + 1) == -1, (

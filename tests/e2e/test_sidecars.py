@@ -201,7 +201,7 @@ def test_t39_sidecars_and_init_containers_start_in_order(finishing: Ran) -> None
     log.starts_before(INIT2, RI2)
     log.exits_before(INIT2, RI2)
     # the second sidecar starts before the third init container, both sidecars run with it
-    log.starts_before(RI2, INIT3)
+    log.starts_first(RI2, INIT3)
     log.run_together(RI1, INIT3)
     log.run_together(RI2, INIT3)
     # the third init container completes before the regular container, the sidecars run with it
@@ -296,9 +296,9 @@ def test_t63_next_container_waits_for_the_sidecars_startup_probe(finishing: Ran)
 
 def test_t73_sidecars_stop_in_reverse_order_after_the_app(finishing: Ran) -> None:
     log = finishing.log("t73-reverse-termination")
-    log.starts_before(RI1, RI2)
-    log.starts_before(RI2, RI3)
-    log.starts_before(RI3, REGULAR1)
+    log.starts_first(RI1, RI2)
+    log.starts_first(RI2, RI3)
+    log.starts_first(RI3, REGULAR1)
     for name in (RI1, RI2, RI3):
         log.exits_before(REGULAR1, name)
     log.exits_before(RI3, RI2)
@@ -370,6 +370,6 @@ def test_t59_t60_exiting_sidecar_restarts_under_restart_always(looping: Ran, cod
     assert app_status(item, REGULAR1)["restartCount"] >= 1
     log = looping.log(name)
     log.has_restarted(RI1)
-    log.starts_before(RI1, REGULAR1)
+    log.starts_first(RI1, REGULAR1)
     log.starts_before(REGULAR1, RI1)
     log.starts(REGULAR1)
