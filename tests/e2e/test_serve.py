@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -343,3 +344,38 @@ def test_kubectl_apply_updates_the_image_and_refuses_other_changes(
         'The Pod "web" is invalid: spec: Forbidden: pod updates may not change fields other than '
         "`spec.containers[*].image`"
     )
+
+
+def test_a_host_reboot_reruns_the_init_containers(daemon: Daemon, tmp_path: Path) -> None:
+    manifest = tmp_path / "running.yaml"
+    manifest.write_text(RUNNING)
+    daemon.kubectl("create", "-f", str(manifest))
+    wait_until(lambda: _phase(daemon, "chain") == "Running", what="pod chain to run")
+
+    # A reboot: the daemon and every process are gone, and so is the runtime's tmpfs state.
+    daemon.kill(signal.SIGKILL)
+    runtime = daemon.data_dir / "runtime"
+    _kill_containers(runtime)
+    monitors = subprocess.run(
+        ["pkill", "-KILL", "-f", str(runtime)], check=False, capture_output=True
+    )
+    assert monitors.returncode in (0, 1)
+    shutil.rmtree(runtime.resolve(), ignore_errors=True)
+
+    daemon.start()
+
+    def rerun() -> bool:
+        status = daemon.pod("chain")["status"]
+        assert isinstance(status, dict)
+        statuses = status.get("initContainerStatuses") or [{}]
+        apps = status.get("containerStatuses") or [{}]
+        return (
+            status.get("phase") == "Running"
+            and statuses[0].get("restartCount") == 1
+            and apps[0].get("restartCount") == 1
+            and bool(apps[0].get("ready"))
+        )
+
+    wait_until(rerun, what="the init container to run again after the reboot")
+    logs = next((daemon.data_dir / "logs").glob("default_chain_*"))
+    assert sorted(path.name for path in (logs / "one").iterdir()) == ["0.log", "1.log"]

@@ -40,6 +40,24 @@ def pod_log_dir(logs_dir: Path, pod: Pod) -> Path:
     return logs_dir / f"{meta.namespace}_{meta.name}_{meta.uid}"
 
 
+def restart_floors(logs_dir: Path, pod: Pod) -> dict[str, int]:
+    """One more than the newest `<restartCount>.log` of each container already on disk."""
+    floors: dict[str, int] = {}
+    base = pod_log_dir(logs_dir, pod)
+    for container in (*pod.spec.init_containers, *pod.spec.containers):
+        directory = base / container.name
+        if not directory.is_dir():
+            continue
+        counts = [
+            int(entry.name.removesuffix(".log"))
+            for entry in directory.iterdir()
+            if entry.name.endswith(".log") and entry.name.removesuffix(".log").isdigit()
+        ]
+        if counts:
+            floors[container.name] = max(counts) + 1
+    return floors
+
+
 def container_log_path(logs_dir: Path, pod: Pod, name: str, attempt: int) -> Path:
     return pod_log_dir(logs_dir, pod) / name / f"{attempt}.log"
 

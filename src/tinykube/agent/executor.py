@@ -51,6 +51,7 @@ class PodAgentState:
     announced_waits: set[tuple[str, datetime.datetime]] = field(default_factory=set)
     log_messages: dict[str, str] = field(default_factory=dict)  # fallback messages, by id
     eviction: str | None = None  # the eviction message, once an emptyDir outgrew its limit
+    restart_floors: dict[str, int] | None = None  # read from the log dir on the first sync
 
 
 @dataclass(slots=True)

@@ -158,11 +158,14 @@ class PodWorker:
             probes.pod = pod
             probes.forget({c.id for c in observed.containers if c.state is ContainerState.RUNNING})
             now = self.clock.now()
+            if self._state.restart_floors is None:  # once: what earlier agents left on disk
+                self._state.restart_floors = containers.restart_floors(self.node.logs_dir, pod)
             agent = AgentState(
                 probes=dict(probes.results),
                 backoff=dict(self._state.backoff),
                 start_failures=dict(self._state.start_failures),
                 eviction=self._state.eviction,
+                restart_floors=self._state.restart_floors,
             )
             actions = decide.compute_pod_actions(
                 pod, observed, agent=agent, now=now, settings=self.backoff_settings

@@ -163,9 +163,9 @@ def _any_app_container_created(pod: Pod, observed: PodSnapshot) -> bool:
     )
 
 
-def _next_attempt(observed: PodSnapshot, name: str) -> int:
+def _next_attempt(observed: PodSnapshot, name: str, floor: int = 0) -> int:
     latest = observed.latest(name)
-    return 0 if latest is None else latest.attempt + 1
+    return max(0 if latest is None else latest.attempt + 1, floor)
 
 
 def _latest_in_sandbox(
@@ -437,7 +437,9 @@ def _finish(
             name=container.name,
             index=index,
             is_init=is_init,
-            attempt=_next_attempt(observed, container.name),
+            attempt=_next_attempt(
+                observed, container.name, agent.restart_floors.get(container.name, 0)
+            ),
         )
 
     start_init = [

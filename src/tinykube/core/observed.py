@@ -138,3 +138,7 @@ class AgentState:
     start_failures: Mapping[str, StartFailure] = field(default_factory=dict)
     # The eviction manager's verdict: the `Evicted` message once a volume outgrew its limit.
     eviction: str | None = None
+    # The lowest restart count a new instance of each container may take: one more than its
+    # newest log file (the kubelet's calcRestartCountByLogDir), so that instances lost with
+    # the runtime's state, as in a reboot, still count and no log file is written twice.
+    restart_floors: Mapping[str, int] = field(default_factory=dict)

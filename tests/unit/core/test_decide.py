@@ -390,6 +390,19 @@ def test_restart_attempt_counts_previous_instances() -> None:
     assert [(info.name, info.attempt, info.index) for info in actions.start] == [("c1", 2, 0)]
 
 
+def test_after_a_reboot_restart_counts_continue_from_the_log_files() -> None:
+    # T34/T87: the runtime lost every instance (a reboot); the logs on disk still count.
+    actions = decide_now(INIT_POD, snap(sandboxes=[]), agent(restart_floors={"init1": 2}))
+    assert actions.create_sandbox
+    assert [(info.name, info.attempt) for info in actions.start_init] == [("init1", 2)]
+
+
+def test_restart_floor_never_lowers_the_runtime_count() -> None:
+    observed = snap(exited("c1", 1, attempt=4), running("c2"), running("c3"))
+    actions = decide_now(APP_POD, observed, agent(restart_floors={"c1": 2}))
+    assert [(info.name, info.attempt) for info in actions.start] == [("c1", 5)]
+
+
 def test_new_sandbox_attempt_follows_newest_sandbox() -> None:
     observed = snap(
         exited("c1", 137),
