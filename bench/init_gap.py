@@ -89,7 +89,7 @@ async def _remove(state_dir: Path) -> None:
     runtime = ProcessRuntime(state_dir / "runtime")
     await runtime.open()
     for uid in await runtime.list_pods():
-        await bootstrap._cleanup(runtime, state_dir, uid)
+        await bootstrap.cleanup_pod(runtime, state_dir, uid)
     await runtime.close()
     bootstrap.remove_runtime_dir(state_dir)
 

@@ -37,6 +37,7 @@ from tinykube.api.wire import Wire
 from tinykube.core import restart
 from tinykube.core.ids import PodUID
 from tinykube.runtime.process.runtime import ProcessRuntime
+from tinykube.store.contract import PodMethods
 from tinykube.store.memory import MemoryStore
 
 log = logging.getLogger("tinykube")
@@ -116,20 +117,14 @@ class PodRun:
         self.runtime_warnings.extend(runtime.warnings)
         node = self.settings.node_name or node_name()
         recorder = Recorder(sink=self.store.put_event, clock=self.clock, node_name=node)
-        agent = Agent(
-            store=self.store,  # type: ignore[arg-type]
-            runtime=runtime,
-            recorder=recorder,
+        agent = build_agent(
+            self.store,
+            runtime,
+            recorder,
             clock=self.clock,
-            node=NodeSettings(
-                node_name=node,
-                host_ip=self.settings.host_ip,
-                pods_dir=state / "pods",
-                logs_dir=state / "logs",
-                can_mount=runtime.is_root,
-            ),
-            backoff_settings=self.settings.backoff,
-            relist_seconds=10.0,
+            base_dir=state,
+            host_ip=self.settings.host_ip,
+            backoff=self.settings.backoff,
             on_pod_terminated=self._terminated,
         )
         uids = [PodUID(uid) for uid in self.store.pods]
@@ -159,7 +154,7 @@ class PodRun:
             await runtime.close()
             if self.settings.cleanup:
                 for uid in uids:
-                    await _cleanup(runtime, state, uid)
+                    await cleanup_pod(runtime, state, uid)
                 remove_runtime_dir(state)
         return [self.store.get_pod(uid) for uid in uids]
 
@@ -206,6 +201,35 @@ def _scheduled_event(recorder: Recorder, pod: Pod, node: str) -> None:
             reporting_component="default-scheduler",
             reporting_instance=f"default-scheduler-{node}",
         )
+    )
+
+
+def build_agent(
+    store: PodMethods,
+    runtime: ProcessRuntime,
+    recorder: Recorder,
+    *,
+    clock: Clock,
+    base_dir: Path,
+    host_ip: str,
+    backoff: restart.BackoffSettings,
+    on_pod_terminated: Callable[[PodUID], None],
+) -> Agent:
+    """The agent of `tinykube run` and `tinykube serve`: volumes and logs under `base_dir`."""
+    return Agent(
+        store=store,
+        runtime=runtime,
+        recorder=recorder,
+        clock=clock,
+        node=NodeSettings(
+            node_name=recorder.node_name,
+            host_ip=host_ip,
+            pods_dir=base_dir / "pods",
+            logs_dir=base_dir / "logs",
+            can_mount=runtime.is_root,
+        ),
+        backoff_settings=backoff,
+        on_pod_terminated=on_pod_terminated,
     )
 
 
@@ -263,7 +287,7 @@ def remove_runtime_dir(state: Path) -> None:
         shutil.rmtree(target, ignore_errors=True)
 
 
-async def _cleanup(runtime: ProcessRuntime, state: Path, uid: PodUID) -> None:
+async def cleanup_pod(runtime: ProcessRuntime, state: Path, uid: PodUID) -> None:
     snapshot = await runtime.pod_snapshot(uid)
     for container in snapshot.containers:
         with contextlib.suppress(Exception):
@@ -351,19 +375,14 @@ async def serve(
         if controller is not None:
             controller.worker_ended(uid)
 
-    agent = Agent(
-        store=store,  # type: ignore[arg-type]
-        runtime=runtime,
-        recorder=recorder,
+    agent = build_agent(
+        store,
+        runtime,
+        recorder,
         clock=clock,
-        node=NodeSettings(
-            node_name=node,
-            host_ip=settings.host_ip,
-            pods_dir=data_dir / "pods",
-            logs_dir=data_dir / "logs",
-            can_mount=runtime.is_root,
-        ),
-        backoff_settings=settings.backoff,
+        base_dir=data_dir,
+        host_ip=settings.host_ip,
+        backoff=settings.backoff,
         on_pod_terminated=worker_ended,
     )
     controller = PodController(

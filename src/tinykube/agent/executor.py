@@ -93,18 +93,8 @@ class Executor:
                 return
         if sandbox_id is None:
             return
-        if self.state.volumes is None:
-            try:
-                self.state.volumes = volumes.prepare_volumes(
-                    pod,
-                    pods_dir=self.node.pods_dir,
-                    sources=sources,
-                    now=self.clock.now(),
-                    can_mount=self.node.can_mount,
-                )
-            except volumes.VolumeError as exc:
-                self.recorder.pod_event(pod, type="Warning", reason="FailedMount", message=str(exc))
-                return
+        if self.state.volumes is None and not self._prepare_volumes(pod, sources):
+            return
 
         for info in actions.start_init:
             container = pod.spec.init_containers[info.index]
@@ -114,9 +104,8 @@ class Executor:
         for info in actions.start:
             await self.start(pod, pod.spec.containers[info.index], info, sandbox_id, sources, tg)
 
-    async def _create_sandbox(
-        self, pod: Pod, attempt: int, sources: environment.EnvSources
-    ) -> SandboxID | None:
+    def _prepare_volumes(self, pod: Pod, sources: environment.EnvSources) -> bool:
+        """Set up the pod's volumes; a failure is a FailedMount event and the sync waits."""
         try:
             self.state.volumes = volumes.prepare_volumes(
                 pod,
@@ -127,6 +116,13 @@ class Executor:
             )
         except volumes.VolumeError as exc:
             self.recorder.pod_event(pod, type="Warning", reason="FailedMount", message=str(exc))
+            return False
+        return True
+
+    async def _create_sandbox(
+        self, pod: Pod, attempt: int, sources: environment.EnvSources
+    ) -> SandboxID | None:
+        if not self._prepare_volumes(pod, sources):
             return None
         if attempt > 0:
             self.recorder.pod_event(

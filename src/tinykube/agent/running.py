@@ -14,15 +14,16 @@ from dataclasses import dataclass, field
 from tinykube.agent.clock import Clock
 from tinykube.agent.executor import NodeSettings
 from tinykube.agent.recorder import Recorder
-from tinykube.agent.worker import PodStore, PodWorker
+from tinykube.agent.worker import PodWorker
 from tinykube.core import restart
 from tinykube.core.ids import PodUID
 from tinykube.runtime import contract
+from tinykube.store.contract import PodMethods
 
 
 @dataclass(slots=True)
 class Agent:
-    store: PodStore
+    store: PodMethods
     runtime: contract.RuntimeService
     recorder: Recorder
     clock: Clock

@@ -24,7 +24,6 @@ from tinykube.agent.executor import Executor, NodeSettings, PodAgentState
 from tinykube.agent.probes import ProbeManager
 from tinykube.agent.recorder import Recorder
 from tinykube.api.pod import Pod
-from tinykube.api.status import PodStatus
 from tinykube.core import decide, environment, eviction, restart, status, terminate
 from tinykube.core.actions import PodActions, PodKillReason
 from tinykube.core.ids import PodUID
@@ -36,6 +35,7 @@ from tinykube.core.observed import (
     StartFailure,
 )
 from tinykube.runtime import contract
+from tinykube.store.contract import PodMethods
 
 FINAL_KILLS = frozenset(
     {
@@ -49,26 +49,10 @@ FINAL_KILLS = frozenset(
 )
 
 
-class PodStore:
-    """What a worker needs from the store (MemoryStore and the daemon's store provide it)."""
-
-    def get_pod(self, uid: str) -> Pod:
-        raise NotImplementedError
-
-    def write_status(self, uid: str, status: PodStatus) -> Pod | None:
-        raise NotImplementedError
-
-    def config_maps_in(self, namespace: str) -> dict[str, object]:
-        raise NotImplementedError
-
-    def secrets_in(self, namespace: str) -> dict[str, object]:
-        raise NotImplementedError
-
-
 @dataclass(slots=True)
 class PodWorker:
     uid: PodUID
-    store: PodStore
+    store: PodMethods
     runtime: contract.RuntimeService
     recorder: Recorder
     clock: Clock
@@ -141,8 +125,8 @@ class PodWorker:
     def _sources(self, pod: Pod) -> environment.EnvSources:
         namespace = pod.metadata.namespace
         return environment.EnvSources(
-            config_maps=self.store.config_maps_in(namespace),  # type: ignore[arg-type]
-            secrets=self.store.secrets_in(namespace),  # type: ignore[arg-type]
+            config_maps=self.store.config_maps_in(namespace),
+            secrets=self.store.secrets_in(namespace),
             host_ip=self.node.host_ip,
             pod_ip=self.node.host_ip,
             node_name=self.node.node_name,
