@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from tinykube import __version__
-from tinykube.cli import run, serve, validate
+from tinykube.cli import client, kubeconfig, run, serve, toolbox, validate
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_parser(subparsers)
     serve.add_parser(subparsers)
     validate.add_parser(subparsers)
+    client.add_parsers(subparsers)
+    kubeconfig.add_parser(subparsers)
+    toolbox.add_parser(subparsers)
     return parser
 
 
