@@ -1,16 +1,17 @@
-"""Init-container hand-over and pod start latency of `tinykube run` (process runtime).
+"""Init-container hand-over and pod start latency of `tinykube run` (process or CRI runtime).
 
 Measures, over several runs of a pod with N trivial init containers (`true`) and one app
 container that sleeps:
 - the gap between one init container's exit and the next one's start (monitor timestamps,
-  nanosecond precision, from the runtime's state files);
+  nanosecond precision, from the runtime's state files; with `--runtime cri`, containerd's
+  exit time and its start stamp, taken when runc's start returns);
 - the time from `PodRun.run()` being called (interpreter start and manifest parsing excluded)
   to the app container running.
 Peer measured in the same run: `subprocess.run(["true"])` — starting a bare process and seeing
 it exit, with no isolation, no monitor and no bookkeeping: the floor of any hand-over.
 The kubelet's figure (up to ~1 s per hand-over from its 1 s PLEG relist) is a reference only.
 
-Usage: python bench/init_gap.py [--runs N] [--inits N]   (as root, for namespaces and cgroups)
+Usage: python bench/init_gap.py [--runs N] [--inits N] [--runtime process|cri]   (as root)
 """
 
 from __future__ import annotations
@@ -60,17 +61,47 @@ def _records(state_dir: Path) -> dict[str, tuple[datetime.datetime, datetime.dat
     return found
 
 
-async def _one_run(inits: int) -> tuple[list[float], float]:
+async def _cri_records(
+    owner: str, uid: str
+) -> dict[str, tuple[datetime.datetime, datetime.datetime | None]]:
+    """Container name -> (started_at, finished_at) as containerd reports them; then removes
+    the pod's sandbox."""
+    from tinykube.core.ids import PodUID
+    from tinykube.runtime.cri.runtime import CriRuntime
+
+    with tempfile.TemporaryDirectory(prefix="tinykube-bench-cri-") as tmp:
+        runtime = CriRuntime(state_dir=Path(tmp), owner=owner)
+        await runtime.open()
+        snapshot = await runtime.pod_snapshot(PodUID(uid))
+        found = {
+            c.name: (c.started_at, c.finished_at)
+            for c in snapshot.containers
+            if c.started_at is not None
+        }
+        for sandbox in snapshot.sandboxes:
+            await runtime.remove_pod_sandbox(sandbox.id)
+        await runtime.close()
+    return found
+
+
+async def _one_run(inits: int, runtime: str) -> tuple[list[float], float]:
     with tempfile.TemporaryDirectory(prefix="tinykube-bench-") as tmp:
         state_dir = Path(tmp)
+        owner = f"bench-{Path(tmp).name}"
         pod_run = bootstrap.PodRun(
-            settings=bootstrap.RunSettings(state_dir=state_dir, cleanup=False)
+            settings=bootstrap.RunSettings(
+                state_dir=state_dir, cleanup=False, runtime=runtime, cri_owner=owner
+            )
         )
-        pod_run.load([admission.admit(_pod(inits)).obj])
+        (pod,) = pod_run.load([admission.admit(_pod(inits)).obj])
         called = datetime.datetime.now(datetime.UTC)
         await pod_run.run(stop=asyncio.Event())
-        records = _records(state_dir)
-        await _remove(state_dir)
+        if runtime == "cri":
+            records = await _cri_records(owner, pod.metadata.uid)
+            bootstrap.remove_runtime_dir(state_dir)
+        else:
+            records = _records(state_dir)
+            await _remove(state_dir)
         gaps = []
         for index in range(1, inits):
             previous_end = records[f"init-{index - 1}"][1]
@@ -108,12 +139,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--inits", type=int, default=3)
+    parser.add_argument("--runtime", choices=("process", "cri"), default="process")
     args = parser.parse_args()
     gaps: list[float] = []
     to_app: list[float] = []
     peer_gaps: list[float] = []
     for _ in range(args.runs):
-        run_gaps, run_to_app = asyncio.run(_one_run(args.inits))
+        run_gaps, run_to_app = asyncio.run(_one_run(args.inits, args.runtime))
         gaps.extend(run_gaps)
         to_app.append(run_to_app)
         peer_gaps.extend(_peer(args.inits))
@@ -122,6 +154,7 @@ def main() -> None:
     print(
         json.dumps(
             {
+                "runtime": args.runtime,
                 "runs": args.runs,
                 "init_containers": args.inits,
                 "tinykube_init_gap_ms_median": round(median_gap, 2),

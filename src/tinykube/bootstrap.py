@@ -23,19 +23,23 @@ from pathlib import Path
 
 import msgspec
 
+from tinykube import __version__, pki
 from tinykube.agent import recorder as recorder_module
 from tinykube.agent import volumes
 from tinykube.agent.clock import Clock, SystemClock
 from tinykube.agent.executor import NodeSettings
 from tinykube.agent.recorder import Recorder
+from tinykube.agent.retention import RetentionSettings
 from tinykube.agent.running import Agent
 from tinykube.api.meta import ObjectMeta, ObjectReference
 from tinykube.api.objects import ConfigMap, Event, EventSource, Secret
 from tinykube.api.pod import Pod
 from tinykube.api.status import PodCondition, PodStatus
 from tinykube.api.wire import Wire
-from tinykube.core import restart
+from tinykube.core import admission, restart
 from tinykube.core.ids import PodUID
+from tinykube.runtime import contract as runtime_contract
+from tinykube.runtime.cri import runtime as cri_runtime
 from tinykube.runtime.process.runtime import ProcessRuntime
 from tinykube.store.contract import PodMethods
 from tinykube.store.memory import MemoryStore
@@ -46,7 +50,9 @@ log = logging.getLogger("tinykube")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunSettings:
     state_dir: Path
-    runtime: str = "process"
+    runtime: str = "process"  # or "cri"
+    cri_endpoint: str = cri_runtime.DEFAULT_ENDPOINT
+    cri_owner: str = ""  # the owner label of the run's CRI objects; "" = a fresh one
     backoff: restart.BackoffSettings = field(default_factory=restart.BackoffSettings)
     node_name: str = ""
     host_ip: str = "127.0.0.1"
@@ -112,8 +118,12 @@ class PodRun:
         on_start: Callable[[], None] = lambda: None,
     ) -> list[Pod]:
         state = self.settings.state_dir
-        runtime = ProcessRuntime(runtime_dir(state))
-        await runtime.open()
+        runtime = await open_runtime(
+            self.settings.runtime,
+            state=runtime_dir(state),
+            cri_endpoint=self.settings.cri_endpoint,
+            owner=self.settings.cri_owner or f"run-{uuid.uuid4().hex[:12]}",
+        )
         self.runtime_warnings.extend(runtime.warnings)
         node = self.settings.node_name or node_name()
         recorder = Recorder(sink=self.store.put_event, clock=self.clock, node_name=node)
@@ -151,10 +161,11 @@ class PodRun:
                 agent_task.cancel()
         finally:
             recorder.flush()
-            await runtime.close()
             if self.settings.cleanup:
                 for uid in uids:
                     await cleanup_pod(runtime, state, uid)
+            await runtime.close()
+            if self.settings.cleanup:
                 remove_runtime_dir(state)
         return [self.store.get_pod(uid) for uid in uids]
 
@@ -204,9 +215,24 @@ def _scheduled_event(recorder: Recorder, pod: Pod, node: str) -> None:
     )
 
 
+Runtime = ProcessRuntime | cri_runtime.CriRuntime
+
+
+async def open_runtime(kind: str, *, state: Path, cri_endpoint: str, owner: str) -> Runtime:
+    """The process runtime (state under `state`), or the CRI runtime at `cri_endpoint` whose
+    sandboxes and containers carry `owner` (termination message files under `state`)."""
+    if kind == "cri":
+        cri = cri_runtime.CriRuntime(cri_endpoint, state_dir=state / "cri", owner=owner)
+        await cri.open()
+        return cri
+    process = ProcessRuntime(state)
+    await process.open()
+    return process
+
+
 def build_agent(
     store: PodMethods,
-    runtime: ProcessRuntime,
+    runtime: Runtime,
     recorder: Recorder,
     *,
     clock: Clock,
@@ -226,7 +252,8 @@ def build_agent(
             host_ip=host_ip,
             pods_dir=base_dir / "pods",
             logs_dir=base_dir / "logs",
-            can_mount=runtime.is_root,
+            can_mount=os.geteuid() == 0,
+            image_backoff=backoff,
         ),
         backoff_settings=backoff,
         on_pod_terminated=on_pod_terminated,
@@ -287,7 +314,7 @@ def remove_runtime_dir(state: Path) -> None:
         shutil.rmtree(target, ignore_errors=True)
 
 
-async def cleanup_pod(runtime: ProcessRuntime, state: Path, uid: PodUID) -> None:
+async def cleanup_pod(runtime: runtime_contract.RuntimeService, state: Path, uid: PodUID) -> None:
     snapshot = await runtime.pod_snapshot(uid)
     for container in snapshot.containers:
         with contextlib.suppress(Exception):
@@ -304,10 +331,47 @@ async def cleanup_pod(runtime: ProcessRuntime, state: Path, uid: PodUID) -> None
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServeSettings:
     data_dir: Path
-    listen: str | None = None  # HOST:PORT for plain HTTP on loopback; the unix socket always
+    listen: str | None = None  # HOST:PORT served over TLS with the token; the unix socket always
     backoff: restart.BackoffSettings = field(default_factory=restart.BackoffSettings)
     node_name: str = ""
     host_ip: str = "127.0.0.1"
+    runtime: str = "process"  # or "cri"
+    cri_endpoint: str = cri_runtime.DEFAULT_ENDPOINT
+    max_pods: int = admission.DEFAULT_MAX_PODS
+    allocatable_milli_cpu: int | None = None  # None: this machine's cpus
+    allocatable_memory: int | None = None  # None: MemTotal
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+    drain_on_exit: bool = False  # on stop, delete every running pod gracefully first
+    shutdown_grace: datetime.timedelta = datetime.timedelta(seconds=30)
+
+
+def node_allocatable(settings: ServeSettings) -> admission.Allocatable:
+    """What pods are admitted against: the machine's cpus and MemTotal, unless overridden.
+
+    The kubelet subtracts its kube-reserved, system-reserved and hard eviction threshold
+    (memory.available<100Mi) from capacity; tinykube reserves nothing and enforces no
+    node-pressure eviction, so allocatable is the capacity.
+    """
+    milli_cpu = settings.allocatable_milli_cpu
+    if milli_cpu is None:
+        milli_cpu = (os.cpu_count() or 1) * 1000
+    memory = settings.allocatable_memory
+    if memory is None:
+        memory = _mem_total()
+    return admission.Allocatable(milli_cpu=milli_cpu, memory=memory, pods=settings.max_pods)
+
+
+def _mem_total() -> int:
+    """MemTotal of /proc/meminfo in bytes (0 if unreadable: nothing requesting memory fits)."""
+    try:
+        lines = Path("/proc/meminfo").read_text().splitlines()
+    except OSError:
+        return 0
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 2 and fields[0] == "MemTotal:" and fields[1].isdigit():
+            return int(fields[1]) * 1024
+    return 0
 
 
 def default_data_dir() -> Path:
@@ -320,6 +384,12 @@ def default_data_dir() -> Path:
 
 def socket_path(data_dir: Path) -> Path:
     return data_dir / "tinykube.sock"
+
+
+def daemon_owner(data_dir: Path) -> str:
+    """The owner label of a daemon's CRI sandboxes and containers: the same across restarts
+    (its pods are adopted), different for every data dir."""
+    return f"daemon-{hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]}"
 
 
 def daemon_runtime_dir(data_dir: Path) -> Path:
@@ -355,15 +425,22 @@ async def serve(
     on_ready: Callable[[list[str]], None] = lambda addresses: None,
 ) -> None:
     """Run the daemon until `stop` is set: store, runtime, agent, controller and API."""
+    from tinykube.agent import draining, retention  # noqa: PLC0415
     from tinykube.agent.controller import PodController  # noqa: PLC0415
     from tinykube.server import app as api  # noqa: PLC0415
+    from tinykube.server import discovery, nodes  # noqa: PLC0415
     from tinykube.store.sqlite import SqliteStore  # noqa: PLC0415
 
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _make_private(data_dir)
     store = SqliteStore(data_dir / "tinykube.db")
-    runtime = ProcessRuntime(daemon_runtime_dir(data_dir))
-    await runtime.open()
+    runtime = await open_runtime(
+        settings.runtime,
+        state=daemon_runtime_dir(data_dir),
+        cri_endpoint=settings.cri_endpoint,
+        owner=daemon_owner(data_dir),
+    )
     for warning in runtime.warnings:
         log.warning("%s", warning)
     clock = SystemClock()
@@ -385,15 +462,59 @@ async def serve(
         backoff=settings.backoff,
         on_pod_terminated=worker_ended,
     )
+    housekeeper = retention.Housekeeper(
+        store=store,
+        runtime=runtime,
+        workers=agent.workers,
+        logs_dir=data_dir / "logs",
+        pods_dir=data_dir / "pods",
+        clock=clock,
+        settings=settings.retention,
+    )
+
+    def removed(pod: Pod) -> None:
+        volumes.unmount_volumes(data_dir / "pods", pod.metadata.uid)
+        housekeeper.forget(pod.metadata.uid)  # containers and logs go at once
+
     controller = PodController(
         store=store,
         agent=agent,
         runtime=runtime,
         node_name=node,
         on_bound=lambda pod: _scheduled_event(recorder, pod, node),
-        on_removed=lambda pod: volumes.unmount_volumes(data_dir / "pods", pod.metadata.uid),
+        on_removed=removed,
+        allocatable=node_allocatable(settings),
     )
-    app = api.build_app(store, logs_dir=data_dir / "logs")
+    credentials = None
+    if settings.listen:
+        host = settings.listen.rpartition(":")[0].strip("[]")
+        credentials = pki.ensure_credentials(
+            data_dir, hosts=_certificate_hosts(host, node), now=clock.now()
+        )
+    else:
+        pki.record_address(data_dir, None)
+    facts = nodes.gather_facts(
+        name=node,
+        data_dir=data_dir,
+        max_pods=settings.max_pods,
+        allocatable_milli_cpu=settings.allocatable_milli_cpu,
+        allocatable_memory=settings.allocatable_memory,
+        internal_ip=settings.host_ip,
+        container_runtime_version=(
+            f"containerd://{runtime.version}"
+            if isinstance(runtime, cri_runtime.CriRuntime)
+            else f"process://{__version__}"
+        ),
+        kubelet_version=str(discovery.VERSION["gitVersion"]),
+        now=clock.now(),
+    )
+    app = api.build_app(
+        store,
+        logs_dir=data_dir / "logs",
+        exec_runtime=runtime,
+        token=credentials.token if credentials is not None else None,
+        node=facts,
+    )
     addresses: list[str] = []
     expected = 2 if settings.listen else 1
     listening = asyncio.Event()
@@ -408,16 +529,29 @@ async def serve(
         sock.unlink()
     try:
         async with asyncio.TaskGroup() as tg:
+            # The API first: clients get answers (from the store) while pods are adopted.
+            listeners = [api.Listener(unix_path=str(sock))]
+            if settings.listen:
+                assert credentials is not None
+                host, _, port = settings.listen.rpartition(":")
+                tls = pki.server_ssl_context(credentials)
+                listeners.append(
+                    api.Listener(host=host.strip("[]"), port=int(port), ssl_context=tls)
+                )
+            tg.create_task(api.serve_api(app, listeners=listeners, on_ready=ready))
+            await listening.wait()
             tg.create_task(agent.run())
             await agent.wait_ready()
             tg.create_task(controller.run())
-            tg.create_task(api.serve_api(app, unix_path=str(sock), on_ready=ready))
+            tg.create_task(housekeeper.run())
             if settings.listen:
-                host, _, port = settings.listen.rpartition(":")
-                tg.create_task(api.serve_api(app, host=host, port=int(port), on_ready=ready))
-            await listening.wait()
+                served = next(a for a in addresses if a.startswith("https://"))
+                pki.record_address(data_dir, _client_url(served))
             on_ready(addresses)
             await stop.wait()
+            if settings.drain_on_exit:
+                await draining.drain(controller, shutdown_grace=settings.shutdown_grace)
+                await housekeeper.remove_forgotten()
             raise _Shutdown
     except* _Shutdown:
         pass
@@ -427,5 +561,30 @@ async def serve(
         store.close()
 
 
+def _make_private(data_dir: Path) -> None:
+    """The data dir holds keys, the token and the socket: only its owner may enter it."""
+    mode = data_dir.stat().st_mode & 0o777
+    if mode & 0o077:
+        log.warning("%s was mode %o; making it 0700", data_dir, mode)
+        data_dir.chmod(0o700)
+
+
+def _certificate_hosts(host: str, node: str) -> list[str]:
+    """The names the serving certificate must cover besides loopback: the listen host, and for
+    a wildcard listen address the node's name and the addresses it resolves to."""
+    if host not in ("0.0.0.0", "::", ""):
+        return [host]
+    hosts = [node]
+    with contextlib.suppress(OSError):
+        hosts += socket.gethostbyname_ex(socket.gethostname())[2]
+    return hosts
+
+
+def _client_url(served: str) -> str:
+    """The URL a local client uses for `served` (a wildcard address means loopback)."""
+    return served.replace("://0.0.0.0:", "://127.0.0.1:").replace("://[::]:", "://[::1]:")
+
+
 class _Shutdown(Exception):
-    """Ends the daemon's task group on SIGTERM/SIGINT; pods keep running (a kubelet restart)."""
+    """Ends the daemon's task group on SIGTERM/SIGINT; pods keep running (a kubelet restart)
+    unless the daemon drained them first (`ServeSettings.drain_on_exit`)."""

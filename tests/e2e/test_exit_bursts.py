@@ -1,4 +1,4 @@
-"""Regression: a burst of container exits must not stall pods until the 10 s safety relist.
+"""Regression: a burst of container exits must not stall pods until the safety relist.
 
 Monitors report exits with non-blocking datagrams, and a unix datagram queue holds only
 `net.unix.max_dgram_qlen` of them (10 on hosts without systemd's sysctl defaults): when many
@@ -62,5 +62,5 @@ def test_regression_burst_of_exits_is_seen_at_once(tmp_path: Path) -> None:
     result = run_tinykube(tmp_path, [*waiters, fire], deadline=60)
     assert result.code == 0, result.stderr
     assert all(item["status"]["phase"] == "Succeeded" for item in result.pods)
-    # without the pidfd watch, pods whose exit datagram was dropped ended at the 10 s relist
+    # without the pidfd watch, pods whose exit datagram was dropped ended at the safety relist
     assert result.elapsed < 8, result.stderr

@@ -29,6 +29,9 @@ WATCH_DEADLINE = 30  # seconds; the tests end each watch long before
 @pytest.fixture
 def core(api_server: RunningServer) -> Iterator[Core]:
     config = client.Configuration(host=api_server.url)
+    config.ssl_ca_cert = str(api_server.ca_file)
+    config.api_key = {"authorization": api_server.token}
+    config.api_key_prefix = {"authorization": "Bearer"}
     with client.ApiClient(config) as api:
         yield client.CoreV1Api(api)
 

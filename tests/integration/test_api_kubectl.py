@@ -1,6 +1,6 @@
-"""The API server through the real `kubectl` (v1.32, the version dispatcher) over real HTTP.
+"""The API server through the real `kubectl` (v1.32, the version dispatcher) over real HTTPS.
 
-Each test runs kubectl with a kubeconfig pointing at the in-process server and a fresh
+Each test runs kubectl with a kubeconfig (CA and bearer token) for the in-process server, a fresh
 `--cache-dir` (so discovery and OpenAPI are fetched), and asserts kubectl's exit code and the
 text it prints, as measured against a real cluster (docs `kubectl-compat.md`).
 """
@@ -54,14 +54,7 @@ Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 @pytest.fixture
 def kubectl(api_server: RunningServer, tmp_path: Path) -> Kubectl:
     config = tmp_path / "kubeconfig"
-    config.write_text(
-        "apiVersion: v1\nkind: Config\n"
-        f"clusters:\n- name: tk\n  cluster:\n    server: {api_server.url}\n"
-        "users:\n- name: tk\n  user: {}\n"
-        "contexts:\n- name: tk\n  context:\n    cluster: tk\n    user: tk\n"
-        "    namespace: default\n"
-        "current-context: tk\n"
-    )
+    config.write_text(api_server.kubeconfig())
     cache = tmp_path / "cache"
 
     def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -173,6 +166,7 @@ def test_api_resources(kubectl: Kubectl) -> None:
         ["configmaps", "cm", "v1", "true", "ConfigMap"],
         ["events", "ev", "v1", "true", "Event"],
         ["namespaces", "ns", "v1", "false", "Namespace"],
+        ["nodes", "no", "v1", "false", "Node"],
         ["pods", "po", "v1", "true", "Pod"],
         ["secrets", "v1", "true", "Secret"],
     ]

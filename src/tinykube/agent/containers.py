@@ -127,6 +127,7 @@ def build_container_config(
     env = environment.container_environment(pod, container, sources)
     command, args = environment.expand_command(container, env)
     security = container.security_context
+    capabilities = security.capabilities if security is not None else None
     pod_security = pod.spec.security_context
     run_as_user = security.run_as_user if security is not None else None
     run_as_group = security.run_as_group if security is not None else None
@@ -156,6 +157,8 @@ def build_container_config(
         run_as_group=run_as_group,
         supplemental_groups=groups,
         read_only_root=bool(security is not None and security.read_only_root_filesystem),
+        capabilities_add=capabilities.add if capabilities is not None else (),
+        capabilities_drop=capabilities.drop if capabilities is not None else (),
         termination_message_path=container.termination_message_path,
         stdin=container.stdin,
         tty=container.tty,

@@ -16,13 +16,13 @@ import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tinykube.agent import containers, handlers, volumes
+from tinykube.agent import containers, handlers, images, volumes
 from tinykube.agent.clock import Clock
 from tinykube.agent.probes import ProbeManager
 from tinykube.agent.recorder import Recorder
 from tinykube.api import field as api_field
 from tinykube.api.pod import Container, LifecycleHandler, Pod
-from tinykube.core import environment, terminate
+from tinykube.core import environment, restart, terminate
 from tinykube.core.actions import KillReason, PodActions, StartInfo
 from tinykube.core.ids import ContainerID, PodUID, SandboxID
 from tinykube.core.observed import BackoffEntry, PodSnapshot, StartFailure
@@ -39,6 +39,8 @@ class NodeSettings:
     # How often the usage of emptyDirs with a sizeLimit is measured (the eviction manager's
     # monitoring interval); pods without such volumes are never measured.
     eviction_period: float = 1.0
+    # The image pull back-off (the kubelet's imageBackOff: the crash-loop back-off's delays).
+    image_backoff: restart.BackoffSettings = field(default_factory=restart.BackoffSettings)
 
 
 @dataclass(slots=True)
@@ -52,6 +54,7 @@ class PodAgentState:
     log_messages: dict[str, str] = field(default_factory=dict)  # fallback messages, by id
     eviction: str | None = None  # the eviction message, once an emptyDir outgrew its limit
     restart_floors: dict[str, int] | None = None  # read from the log dir on the first sync
+    image_backoff: dict[str, BackoffEntry] = field(default_factory=dict)  # by image
 
 
 @dataclass(slots=True)
@@ -158,8 +161,27 @@ class Executor:
         sources: environment.EnvSources,
         tg: asyncio.TaskGroup,
     ) -> bool:
-        """Create, start and run postStart for one container instance; True on success."""
+        """Pull the image, create, start and run postStart for one container instance; True on
+        success."""
         name = container.name
+        service = self.runtime.image_service
+        if service is not None:
+            try:
+                await images.ensure_image(
+                    service,
+                    pod,
+                    container,
+                    secrets=sources.secrets,
+                    backoff=self.state.image_backoff,
+                    settings=self.node.image_backoff,
+                    recorder=self.recorder,
+                    clock=self.clock,
+                )
+            except images.ImageError as exc:
+                # the kubelet's FailedToCreateContainer event names the error, not its text
+                return self._start_failed(
+                    pod, name, exc.reason, exc.message, retry=True, event=f"Error: {exc.reason}"
+                )
         try:
             config = containers.build_container_config(
                 pod,
@@ -171,9 +193,9 @@ class Executor:
             )
             container_id = await self.runtime.create_container(sandbox_id, config)
         except (environment.ConfigError, contract.ConfigError) as exc:
-            return self._start_failed(pod, name, "CreateContainerConfigError", str(exc))
+            return self._start_failed(pod, name, "CreateContainerConfigError", str(exc), retry=True)
         except contract.RuntimeFailure as exc:
-            return self._start_failed(pod, name, "CreateContainerError", str(exc))
+            return self._start_failed(pod, name, "CreateContainerError", str(exc), retry=True)
         self.recorder.container_event(
             pod, name, type="Normal", reason="Created", message=f"Created container: {name}"
         )
@@ -205,18 +227,29 @@ class Executor:
                     name,
                     "PostStartHookError",
                     hook_failure_message(pod, container, post_start, result),
-                    event=False,
+                    event=None,
                 )
         self.probes.ensure(container, container_id, tg)
         return True
 
     def _start_failed(
-        self, pod: Pod, name: str, reason: str, message: str, *, event: bool = True
+        self,
+        pod: Pod,
+        name: str,
+        reason: str,
+        message: str,
+        *,
+        retry: bool = False,
+        event: str | None = "",
     ) -> bool:
-        self.state.start_failures[name] = StartFailure(reason=reason, message=message)
-        if event:
+        """Remember why a start failed (its waiting reason) with a `Failed` event (`event`,
+        default `Error: <message>`; None: no event). `retry`: no instance exists, so the core
+        retries after the back-off period rather than at once."""
+        at = self.clock.now() if retry else None
+        self.state.start_failures[name] = StartFailure(reason=reason, message=message, at=at)
+        if event is not None:
             self.recorder.container_event(
-                pod, name, type="Warning", reason="Failed", message=f"Error: {message}"
+                pod, name, type="Warning", reason="Failed", message=event or f"Error: {message}"
             )
         return False
 

@@ -1,14 +1,15 @@
 """The agent: one TaskGroup owning the runtime event pump and one worker task per pod.
 
 Runtime events (a container started or exited) are dispatched to their pod's worker at once;
-a slow relist (every `relist_seconds`) wakes every worker as a safety net only.
+a slow relist wakes every worker once per `relist_seconds` (60 s, the kubelet's sync frequency),
+spread over the period, as a safety net only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from tinykube.agent.clock import Clock
@@ -29,7 +30,7 @@ class Agent:
     clock: Clock
     node: NodeSettings
     backoff_settings: restart.BackoffSettings = field(default_factory=restart.BackoffSettings)
-    relist_seconds: float = 10.0
+    relist_seconds: float = 60.0  # the kubelet's --sync-frequency
     on_pod_terminated: Callable[[PodUID], None] = lambda uid: None
     workers: dict[PodUID, PodWorker] = field(default_factory=dict)
     _tg: asyncio.TaskGroup | None = None
@@ -45,7 +46,7 @@ class Agent:
             tg.create_task(self._relist())
             for uid, worker in self.workers.items():
                 if uid not in self._tasks:
-                    self._tasks[uid] = tg.create_task(worker.run())
+                    self._track(uid, tg.create_task(worker.run()))
 
     async def wait_ready(self) -> None:
         await self._ready.wait()
@@ -66,7 +67,7 @@ class Agent:
             )
             self.workers[uid] = worker
         if self._tg is not None and uid not in self._tasks:
-            self._tasks[uid] = self._tg.create_task(worker.run())
+            self._track(uid, self._tg.create_task(worker.run()))
         return worker
 
     def wake(self, uid: PodUID) -> None:
@@ -79,15 +80,41 @@ class Agent:
             self.wake(event.pod_uid)
 
     async def _relist(self) -> None:
+        """Wake every worker once per `relist_seconds`, spread evenly over the period (no burst
+        of hundreds of syncs at once)."""
         while True:
-            await asyncio.sleep(self.relist_seconds)
-            for worker in self.workers.values():
+            workers = list(self.workers.values())
+            if not workers:
+                await asyncio.sleep(self.relist_seconds)
+                continue
+            pause = self.relist_seconds / len(workers)
+            for worker in workers:
+                await asyncio.sleep(pause)
                 worker.wake()
+
+    def _track(self, uid: PodUID, task: asyncio.Task[None]) -> None:
+        """Hold a worker's task until it ends (then forget it: a long-lived agent sees many)."""
+        self._tasks[uid] = task
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._tasks.get(uid) is done:
+                del self._tasks[uid]
+
+        task.add_done_callback(forget)
+
+    async def wait_ended(self, uids: Iterable[PodUID], *, timeout: float) -> set[PodUID]:
+        """Wait until the workers of `uids` have ended, at most `timeout` seconds; returns the
+        uids whose workers still run."""
+        tasks = {uid: self._tasks[uid] for uid in uids if uid in self._tasks}
+        if tasks:
+            await asyncio.wait(tasks.values(), timeout=timeout)
+        return {uid for uid, task in tasks.items() if not task.done()}
 
     async def stop(self) -> None:
         """Cancel every worker (containers keep running: they outlive the agent)."""
-        for task in self._tasks.values():
+        tasks = list(self._tasks.values())
+        for task in tasks:
             task.cancel()
-        for task in self._tasks.values():
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -24,6 +24,7 @@ from tinykube.agent.executor import Executor, NodeSettings, PodAgentState
 from tinykube.agent.probes import ProbeManager
 from tinykube.agent.recorder import Recorder
 from tinykube.api.pod import Pod
+from tinykube.api.status import PodStatus
 from tinykube.core import decide, environment, eviction, restart, status, terminate
 from tinykube.core.actions import PodActions, PodKillReason
 from tinykube.core.ids import PodUID
@@ -63,6 +64,10 @@ class PodWorker:
     _state: PodAgentState = field(default_factory=PodAgentState)
     _terminated: bool = False
     syncs: int = 0  # sync passes that ended waiting for a change (for tests and diagnostics)
+    settled: asyncio.Event = field(default_factory=asyncio.Event)  # first sync pass done
+    # (resourceVersion, status) after the last status write or check: the same status
+    # generated again for the same stored object needs no store round trip
+    _status_checked: tuple[str, PodStatus] | None = None
 
     def wake(self) -> None:
         """Make the worker sync at once (runtime event, probe change, spec change)."""
@@ -101,6 +106,7 @@ class PodWorker:
                 if watcher is not None:
                     watcher.cancel()
         self._terminated = True
+        self.settled.set()
         self.on_terminated(self.uid)
 
     def _watch_usage(self, pod: Pod, tg: asyncio.TaskGroup) -> asyncio.Task[None] | None:
@@ -202,6 +208,7 @@ class PodWorker:
 
     async def _sleep(self, until: datetime.datetime | None) -> None:
         self.syncs += 1
+        self.settled.set()
         timeout: float | None = None
         if until is not None:
             timeout = max((until - self.clock.now()).total_seconds(), 0.0)
@@ -228,8 +235,13 @@ class PodWorker:
             node=status.NodeInfo(host_ip=self.node.host_ip, runtime_name=self.runtime.name),
             pod_is_terminal=terminal,
         )
+        checked = (pod.metadata.resource_version, generated)
+        if checked == self._status_checked or generated == pod.status:
+            return pod  # nothing changed: no encoding, no store round trip
         written = self.store.write_status(self.uid, generated)
-        return written if written is not None else pod
+        current = written if written is not None else pod
+        self._status_checked = (current.metadata.resource_version, generated)
+        return current
 
     def _remember_waits(self, actions: PodActions) -> None:
         """A back-off is a start error the kubelet caches (`reasonCache`) until the container

@@ -18,10 +18,11 @@ order of the Go structs, which is the order attributes are declared in.
 from __future__ import annotations
 
 import datetime
+import re
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import msgspec
 
@@ -161,6 +162,40 @@ def to_wire(value: Any, *, micro: bool = False) -> Any:
     if isinstance(value, datetime.datetime):
         return format_time(value, micro=micro)
     raise TypeError(f"cannot write {type(value).__name__} to the wire")
+
+
+_JSON_CACHE_LIMIT: Final = 20_000
+_json_cache: dict[int, tuple[Wire, bytes]] = {}
+_TYPE_META: Final = re.compile(rb'^\{"kind":"[^"]*","apiVersion":"[^"]*",?')
+
+
+def remember_json(value: Wire, encoded: bytes) -> None:
+    """Keep `encoded` as the JSON of `value` (a store that has just written or read it)."""
+    if len(_json_cache) >= _JSON_CACHE_LIMIT:
+        del _json_cache[next(iter(_json_cache))]  # the oldest entry
+    _json_cache[id(value)] = (value, encoded)
+
+
+def to_json(value: Wire, *, type_meta: bool = True) -> bytes:
+    """The JSON of a model object, as `to_wire` writes it (`type_meta=False`: without `kind`
+    and `apiVersion`, as list items are written).
+
+    Objects are immutable, so the encoding of each recently written object is kept: listing the
+    same pods again costs a lookup, not a walk of every field.
+    """
+    cached = _json_cache.get(id(value))
+    if cached is not None and cached[0] is value:
+        encoded = cached[1]
+    else:
+        encoded = msgspec.json.encode(to_wire(value))
+        remember_json(value, encoded)
+    if type_meta:
+        return encoded
+    match = _TYPE_META.match(encoded)
+    if match is None:
+        return encoded
+    rest = encoded[match.end() :]
+    return b"{" + rest if match.group().endswith(b",") or rest == b"}" else encoded
 
 
 def _decode_hook(kind: type, value: Any) -> Any:

@@ -1,15 +1,37 @@
-"""The `tinykube` command line: one module per command group, each adding its own parser."""
+"""The `tinykube` command line: one module per command group, each adding its own parser.
+
+Command modules are imported only when needed: `tinykube get pods` or an init container's
+`tinykube toolbox wait-for ...` must not pay for the daemon's imports.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from typing import Final
 
 from tinykube import __version__
-from tinykube.cli import client, kubeconfig, run, serve, toolbox, validate
+
+# command -> module that adds it (its `add_parser`, or `add_parsers` for a group of commands)
+_CLIENT: Final = "tinykube.cli.client"
+COMMANDS: Final = {
+    "run": "tinykube.cli.run",
+    "serve": "tinykube.cli.serve",
+    "validate": "tinykube.cli.validate",
+    "apply": _CLIENT,
+    "get": _CLIENT,
+    "describe": _CLIENT,
+    "logs": _CLIENT,
+    "delete": _CLIENT,
+    "wait": _CLIENT,
+    "kubeconfig": "tinykube.cli.kubeconfig",
+    "toolbox": "tinykube.cli.toolbox",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or only of the module that adds command `only`."""
     parser = argparse.ArgumentParser(
         prog="tinykube",
         description="A single-node Kubernetes pod engine with the kubelet's init-container "
@@ -17,18 +39,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tinykube {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
-    run.add_parser(subparsers)
-    serve.add_parser(subparsers)
-    validate.add_parser(subparsers)
-    client.add_parsers(subparsers)
-    kubeconfig.add_parser(subparsers)
-    toolbox.add_parser(subparsers)
+    modules = [COMMANDS[only]] if only in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for name in modules:
+        module = importlib.import_module(name)
+        adder = getattr(module, "add_parsers", None) or module.add_parser
+        adder(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["toolbox"]:
+        # Init containers run the toolbox: start it without importing the daemon's commands.
+        from tinykube.toolbox import command  # noqa: PLC0415
+
+        return command.main(arguments[1:], prog="tinykube toolbox")
+    parser = build_parser(arguments[0] if arguments else None)
+    args = parser.parse_args(arguments)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)

@@ -27,6 +27,8 @@ from tinykube.api.pod import Pod
 from tinykube.api.wire import Wire, to_wire
 from tinykube.cli import sources, view
 from tinykube.core import restart
+from tinykube.runtime import contract as runtime_contract
+from tinykube.runtime.cri import runtime as cri_runtime
 
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(h|ms|m|s))+$")
 _PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
@@ -66,6 +68,15 @@ def add_kubelet_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_cri_endpoint_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cri-endpoint",
+        default=cri_runtime.DEFAULT_ENDPOINT,
+        metavar="URL",
+        help=f"the CRI endpoint of --runtime cri (default {cri_runtime.DEFAULT_ENDPOINT})",
+    )
+
+
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "run",
@@ -85,8 +96,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("--events", action="store_true", help="show events as they happen")
     parser.add_argument(
-        "--runtime", choices=("process",), default="process", help="container runtime"
+        "--runtime",
+        choices=("process", "cri"),
+        default="process",
+        help="container runtime: host processes (commands only), or CRI (containerd, images)",
     )
+    add_cri_endpoint_flag(parser)
     parser.add_argument(
         "--state-dir",
         type=Path,
@@ -100,7 +115,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def _admit_all(args: argparse.Namespace) -> list[Wire] | None:
     admitted, valid = sources.admit_files(args, verb="run")
     objects = [result.obj for result in admitted]
-    if not valid or not _commands_present(objects):
+    if not valid or (args.runtime == "process" and not _commands_present(objects)):
         return None
     return objects
 
@@ -121,8 +136,8 @@ def _commands_present(objects: list[Wire]) -> bool:
                         f'error: pod "{obj.metadata.name}": spec.{kind}[{index}].command: '
                         "Required value: the process runtime runs the container's command on "
                         "this host; running the entrypoint of image "
-                        f'"{container.image}" needs a CRI runtime (containerd), which is not '
-                        "supported yet: set command",
+                        f'"{container.image}" needs the CRI runtime: set command, or run with '
+                        "--runtime cri",
                         file=sys.stderr,
                     )
                     ok = False
@@ -145,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
             state_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tinykube-")))
         state_dir.mkdir(parents=True, exist_ok=True)
         settings = bootstrap.RunSettings(
+            runtime=args.runtime,
+            cri_endpoint=args.cri_endpoint,
             state_dir=state_dir.resolve(),
             backoff=restart.BackoffSettings(
                 initial=_timedelta(args.initial_restart_backoff),
@@ -153,7 +170,11 @@ def run(args: argparse.Namespace) -> int:
         )
         pod_run = bootstrap.PodRun(settings=settings)
         pod_run.load(objects)
-        pods = asyncio.run(_run(pod_run, args))
+        try:
+            pods = asyncio.run(_run(pod_run, args))
+        except runtime_contract.RuntimeFailure as exc:  # the runtime could not be opened
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     _print_output(pods, args.output)
     return 0 if pods and all(pod.status.phase == "Succeeded" for pod in pods) else 1
 

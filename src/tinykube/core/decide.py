@@ -411,8 +411,15 @@ def _finish(
     """
     backoff: dict[str, BackoffEntry] = {}
     waits: list[BackoffWait] = []
+    retries: list[datetime.datetime] = []
 
     def admit(container: Container, index: int, is_init: bool) -> StartInfo | None:
+        failure = agent.start_failures.get(container.name)
+        if failure is not None and failure.at is not None and failure.at + settings.initial > now:
+            # a failed start (config, create or image error) is retried after the back-off
+            # period, not at once (the kubelet requeues the pod's sync)
+            retries.append(failure.at + settings.initial)
+            return None
         key = restart.backoff_key(container)
         exited = _newest_exited(observed, container.name, sandbox_id if is_init else None)
         if exited is not None:
@@ -452,7 +459,7 @@ def _finish(
         for index in plan.start
         if (info := admit(pod.spec.containers[index], index, False)) is not None
     ]
-    wakeups = [wait.until for wait in waits]
+    wakeups = [wait.until for wait in waits] + retries
     deadline = deadline_at(pod)
     if deadline is not None:
         wakeups.append(deadline)

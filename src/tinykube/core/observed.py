@@ -127,6 +127,10 @@ class StartFailure:
 
     reason: str  # CreateContainerConfigError, RunContainerError, PostStartHookError, ...
     message: str
+    # When a start failed before any instance existed (config, create and image errors): the
+    # next attempt waits the initial back-off from then, as the kubelet requeues a pod whose
+    # sync failed (its backOffPeriod) instead of retrying at once.
+    at: datetime.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -110,6 +110,8 @@ class ContainerConfig:
     run_as_group: int | None = None
     supplemental_groups: tuple[int, ...] = ()
     read_only_root: bool = False
+    capabilities_add: tuple[str, ...] = ()  # securityContext.capabilities, names as in the API
+    capabilities_drop: tuple[str, ...] = ()
     termination_message_path: str = ""
     stdin: bool = False
     tty: bool = False
@@ -117,10 +119,76 @@ class ContainerConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RegistryAuth:
+    """Credentials for one registry (the CRI's AuthConfig), from an image pull secret."""
+
+    server_address: str
+    username: str = ""
+    password: str = ""
+    auth: str = ""  # base64 "user:password", as in a docker config
+    identity_token: str = ""
+    registry_token: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImageInfo:
+    """An image present on this machine (the CRI's ImageStatus)."""
+
+    id: str  # e.g. sha256:...
+    repo_digests: tuple[str, ...] = ()
+    size: int = 0
+
+
+class ImageService(Protocol):
+    """The image half of the CRI, for runtimes that run images (`RuntimeService.image_service`).
+
+    The agent applies the pull policy, pull secrets and the per-image back-off on top of it,
+    as the kubelet's image manager does. Both methods raise RuntimeFailure, whose text is what
+    the user sees in ErrImagePull.
+    """
+
+    async def image_status(self, image: str) -> ImageInfo | None:
+        """The image if it is present on this machine, else None. Never pulls."""
+        ...
+
+    async def pull_image(self, image: str, *, auth: RegistryAuth | None) -> ImageInfo:
+        """Pull the image from its registry (with `auth` when given) and return it."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ExecResult:
     exit_code: int
     stdout: bytes
     stderr: bytes
+
+
+class ExecSession(Protocol):
+    """One command running inside a container with its streams attached (`exec_stream`).
+
+    Without a tty, stdout and stderr are separate streams; with one, the terminal's output
+    comes through `read_stdout` and `read_stderr` is at EOF at once. Reads return b"" at EOF.
+    `wait` returns the exit code (128 + signal when killed); the session ends, with a kill,
+    when its container stops. `kill` is idempotent and safe after the exit.
+    """
+
+    async def write_stdin(self, data: bytes) -> None: ...
+
+    async def close_stdin(self) -> None:
+        """End of input: EOF on the stdin pipe; with a tty, the terminal's EOF character."""
+        ...
+
+    async def read_stdout(self) -> bytes: ...
+
+    async def read_stderr(self) -> bytes: ...
+
+    async def resize(self, *, width: int, height: int) -> None:
+        """Set the terminal's size (columns, rows); nothing without a tty."""
+        ...
+
+    async def wait(self) -> int: ...
+
+    async def kill(self) -> None: ...
 
 
 class EventKind(enum.StrEnum):
@@ -143,6 +211,8 @@ class RuntimeService(Protocol):
     """The CRI-shaped runtime contract (see the module docstring)."""
 
     name: str  # containerID prefix in statuses, e.g. "containerd"
+    # Images to pull before creating containers; None: the runtime does not run images.
+    image_service: ImageService | None
 
     async def run_pod_sandbox(self, config: SandboxConfig) -> SandboxID:
         """Create and start a sandbox; its state is READY when this returns."""
@@ -187,6 +257,17 @@ class RuntimeService(Protocol):
         self, container_id: ContainerID, command: tuple[str, ...], *, timeout: float
     ) -> ExecResult:
         """Run a command inside a running container and wait for it (probes and hooks)."""
+        ...
+
+    async def exec_stream(
+        self, container_id: ContainerID, command: tuple[str, ...], *, tty: bool, stdin: bool
+    ) -> ExecSession:
+        """Start a command inside a running container with its streams attached (kubectl exec).
+
+        Runs with the container's namespaces, environment, working directory, user and cgroup.
+        Raises NotFound when no such container is running, StartFailed when the command cannot
+        be started (no such executable).
+        """
         ...
 
     def events(self) -> AsyncIterator[RuntimeEvent]:

@@ -11,6 +11,12 @@ A running container ignores SIGTERM as a real container's PID 1 without a handle
 `FakeRuntime.term_exits` naming it, then SIGTERM ends it with 143. Tests can also end any running
 container with `finish(container_id, exit_code)`. Every start and exit is published on
 `events()` at once, as the real runtimes do.
+
+`exec_stream` runs the programs of `FakeRuntime.exec_programs` (by argv[0]): `echo`, `cat`
+(stdin to stdout), `tty`, `true`, `false`, `sleep S` and `sh -c SCRIPT` for scripts of
+`echo WORDS [>&2]`, `cat`, `tty` and `exit N` joined by ";"; tests add their own.
+Any other name fails to start, as a missing executable does. A container's exit kills its
+exec sessions (exit 137).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import asyncio
 import contextlib
 import datetime
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
 from tinykube.core.ids import ContainerID, PodUID, SandboxID
@@ -45,6 +51,142 @@ class _Container:
     logs: list[str] = field(default_factory=list)
     timer: asyncio.TimerHandle | None = None
     exited: asyncio.Event = field(default_factory=asyncio.Event)
+    execs: list[FakeExecSession] = field(default_factory=list)
+
+
+class FakeExecSession:
+    """An exec session of the fake runtime; programs use `read_input` and `output`."""
+
+    def __init__(self, command: tuple[str, ...], *, tty: bool, stdin: bool) -> None:
+        self.command = command
+        self.tty = tty
+        self.stdin = stdin
+        self.sizes: list[tuple[int, int]] = []  # (width, height) of every resize
+        self._input: asyncio.Queue[bytes] = asyncio.Queue()
+        self._stdout: asyncio.Queue[bytes] = asyncio.Queue()
+        self._stderr: asyncio.Queue[bytes] = asyncio.Queue()
+        self._exit: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self, program: ExecProgram) -> None:
+        async def run() -> None:
+            code = await program(self)
+            self._finish(code)
+
+        self._task = asyncio.get_running_loop().create_task(run())
+
+    def _finish(self, code: int) -> None:
+        if not self._exit.done():
+            self._exit.set_result(code)
+            self._stdout.put_nowait(b"")
+            self._stderr.put_nowait(b"")
+
+    async def read_input(self) -> bytes:
+        """The next piece of stdin, b"" at its end."""
+        return await self._input.get() if self.stdin else b""
+
+    def output(self, data: bytes, *, stderr: bool = False) -> None:
+        if data and not self._exit.done():
+            (self._stdout if self.tty or not stderr else self._stderr).put_nowait(data)
+
+    async def write_stdin(self, data: bytes) -> None:
+        if data:
+            self._input.put_nowait(data)
+
+    async def close_stdin(self) -> None:
+        self._input.put_nowait(b"")
+
+    async def read_stdout(self) -> bytes:
+        data = await self._stdout.get()
+        if not data:
+            self._stdout.put_nowait(b"")  # EOF stays EOF
+        return data
+
+    async def read_stderr(self) -> bytes:
+        data = await self._stderr.get()
+        if not data:
+            self._stderr.put_nowait(b"")
+        return data
+
+    async def resize(self, *, width: int, height: int) -> None:
+        if self.tty:
+            self.sizes.append((width, height))
+
+    async def wait(self) -> int:
+        return await asyncio.shield(self._exit)
+
+    async def kill(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._finish(137)
+
+
+ExecProgram = Callable[[FakeExecSession], Awaitable[int]]
+
+
+async def _echo(session: FakeExecSession) -> int:
+    session.output((" ".join(session.command[1:]) + "\n").encode())
+    return 0
+
+
+async def _cat(session: FakeExecSession) -> int:
+    while data := await session.read_input():
+        session.output(data)
+    return 0
+
+
+async def _tty(session: FakeExecSession) -> int:
+    session.output(b"/dev/pts/0\n" if session.tty else b"not a tty\n")
+    return 0 if session.tty else 1
+
+
+async def _sh(session: FakeExecSession) -> int:
+    """`sh -c SCRIPT`: statements separated by ";": `echo WORDS [>&2]`, `cat`, `tty`, `exit N`."""
+    if session.command[1:2] != ("-c",) or len(session.command) < 3:
+        session.output(b"fake sh: only sh -c SCRIPT\n", stderr=True)
+        return 2
+    for statement in session.command[2].split(";"):
+        match statement.split():
+            case []:
+                continue
+            case ["exit", code]:
+                return int(code)
+            case ["echo", *words, ">&2"]:
+                session.output((" ".join(words) + "\n").encode(), stderr=True)
+            case ["echo", *words]:
+                session.output((" ".join(words) + "\n").encode())
+            case ["cat"]:
+                await _cat(session)
+            case ["tty"]:
+                await _tty(session)
+            case _:
+                session.output(f"fake sh: cannot run {statement.strip()!r}\n".encode(), stderr=True)
+                return 127
+    return 0
+
+
+async def _sleep(session: FakeExecSession) -> int:
+    await asyncio.sleep(float(session.command[1]))
+    return 0
+
+
+async def _true(session: FakeExecSession) -> int:
+    return 0
+
+
+async def _false(session: FakeExecSession) -> int:
+    return 1
+
+
+DEFAULT_EXEC_PROGRAMS: dict[str, ExecProgram] = {
+    "echo": _echo,
+    "cat": _cat,
+    "tty": _tty,
+    "sh": _sh,
+    "sleep": _sleep,
+    "true": _true,
+    "false": _false,
+}
 
 
 @dataclass(slots=True)
@@ -55,6 +197,7 @@ class _Sandbox:
 
 class FakeRuntime:
     name = "fake"
+    image_service: contract.ImageService | None = None  # runs commands, not images
 
     def __init__(self, *, now: Callable[[], datetime.datetime] = _utc_now) -> None:
         self._now = now
@@ -64,6 +207,7 @@ class FakeRuntime:
         self._events: asyncio.Queue[contract.RuntimeEvent] = asyncio.Queue()
         self.term_exits: set[str] = set()  # container names whose SIGTERM ends them (143)
         self.calls: list[tuple[str, str]] = []  # (method, name or id), for assertions
+        self.exec_programs: dict[str, ExecProgram] = dict(DEFAULT_EXEC_PROGRAMS)
 
     def _next_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):06d}"
@@ -186,6 +330,8 @@ class FakeRuntime:
             reason=reason or ("Completed" if exit_code == 0 else "Error"),
         )
         container.exited.set()
+        for session in container.execs:
+            session._finish(137)
         self._publish(container.pod_uid, contract.EventKind.EXITED, container_id)
 
     def _get(self, container_id: ContainerID) -> _Container:
@@ -234,6 +380,22 @@ class FakeRuntime:
                 return contract.ExecResult(exit_code=code, stdout=b"", stderr=b"")
             case _:
                 return contract.ExecResult(exit_code=1, stdout=b"", stderr=b"fake: unknown")
+
+    async def exec_stream(
+        self, container_id: ContainerID, command: tuple[str, ...], *, tty: bool, stdin: bool
+    ) -> contract.ExecSession:
+        container = self._containers.get(container_id)
+        if container is None or container.snapshot.state is not ContainerState.RUNNING:
+            raise contract.NotFound(f"container {container_id} is not running")
+        program = self.exec_programs.get(command[0]) if command else None
+        if program is None:
+            name = command[0] if command else ""
+            raise contract.StartFailed(f'exec: "{name}": executable file not found in $PATH')
+        session = FakeExecSession(command, tty=tty, stdin=stdin)
+        container.execs.append(session)
+        session.start(program)
+        self.calls.append(("exec_stream", container.config.name))
+        return session
 
     def logs(self, container_id: ContainerID) -> list[str]:
         return list(self._get(container_id).logs)

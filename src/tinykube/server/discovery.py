@@ -4,22 +4,19 @@ What is served and why is measured in docs `kubectl-compat.md`: kubectl's versio
 picks its binary from `/version`'s major/minor; `/api` and `/apis` are asked for with the
 aggregated-discovery Accept header and answered in that form (with its exact content type) when
 asked, else in the legacy form; `/apis` must not 404. `/openapi/v2` is protobuf-only for
-kubectl, so it is a 404; `/openapi/v3` carries, per kind, the PATCH operation with the
-`fieldValidation` parameter that makes kubectl validate on the server (`fieldValidation=Strict`)
-instead of downloading schemas. It carries no `components.schemas` yet, so `kubectl explain`
-fails and client-side `apply` computes its patch from kubectl's compiled-in Pod metadata.
+kubectl, so it is a 404; `/openapi/v3` is served by `openapi` (schemas generated from the
+model, and per kind the PATCH operation with the `fieldValidation` parameter that makes kubectl
+validate on the server).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any, Final
 
 from aiohttp import web
 
-from tinykube.server import errors
+from tinykube.server import errors, openapi
 
 VERSION: Final = {
     "major": "1",
@@ -77,6 +74,15 @@ RESOURCES: Final[tuple[Resource, ...]] = (
         verbs=_VERBS,
         short_names=("ns",),
     ),
+    Resource(  # read-only: this machine, served by `server.nodes`
+        name="nodes",
+        singular="node",
+        kind="Node",
+        namespaced=False,
+        verbs=("get", "list", "watch"),
+        short_names=("no",),
+        subresources=(("status", ("get",)),),
+    ),
     Resource(
         name="pods",
         singular="pod",
@@ -85,7 +91,11 @@ RESOURCES: Final[tuple[Resource, ...]] = (
         verbs=_VERBS,
         short_names=("po",),
         categories=("all",),
-        subresources=(("log", ("get",)), ("status", ("get", "update"))),
+        subresources=(
+            ("exec", ("create", "get")),
+            ("log", ("get",)),
+            ("status", ("get", "update")),
+        ),
     ),
     Resource(name="secrets", singular="secret", kind="Secret", namespaced=True, verbs=_VERBS),
 )
@@ -112,11 +122,14 @@ def _resource_list_entries(resource: Resource) -> list[dict[str, Any]]:
                 "name": f"{resource.name}/{sub}",
                 "singularName": "",
                 "namespaced": resource.namespaced,
-                "kind": resource.kind,
+                "kind": SUBRESOURCE_KINDS.get(sub, resource.kind),
                 "verbs": list(verbs),
             }
         )
     return entries
+
+
+SUBRESOURCE_KINDS: Final = {"exec": "PodExecOptions"}  # the others answer with their kind
 
 
 def api_resource_list() -> dict[str, Any]:
@@ -140,7 +153,11 @@ def _discovery_resource(resource: Resource) -> dict[str, Any]:
         out["categories"] = list(resource.categories)
     if resource.subresources:
         out["subresources"] = [
-            {"subresource": sub, "responseKind": gvk, "verbs": list(verbs)}
+            {
+                "subresource": sub,
+                "responseKind": {**gvk, "kind": SUBRESOURCE_KINDS.get(sub, resource.kind)},
+                "verbs": list(verbs),
+            }
             for sub, verbs in resource.subresources
         ]
     return out
@@ -203,67 +220,9 @@ async def groups(request: web.Request) -> web.StreamResponse:
     return errors.json_response({"kind": "APIGroupList", "apiVersion": "v1", "groups": []})
 
 
-# --- OpenAPI v3 ------------------------------------------------------------------------------
-
-
-def _path(resource: Resource) -> str:
-    if resource.namespaced:
-        return f"/api/v1/namespaces/{{namespace}}/{resource.name}/{{name}}"
-    return f"/api/v1/{resource.name}/{{name}}"
-
-
-def openapi_core_v1() -> dict[str, Any]:
-    """The `api/v1` document: per kind, the PATCH operation kubectl inspects (see docstring)."""
-    paths = {
-        _path(resource): {
-            "patch": {
-                "x-kubernetes-group-version-kind": {
-                    "group": "",
-                    "version": "v1",
-                    "kind": resource.kind,
-                },
-                "parameters": [
-                    {"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}
-                ],
-                "requestBody": {"content": {"application/apply-patch+yaml": {}}},
-                "responses": {},
-            }
-        }
-        for resource in RESOURCES
-    }
-    return {
-        "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": "v1.32.4"},
-        "paths": paths,
-    }
-
-
-_OPENAPI_V1: Final = json.dumps(openapi_core_v1(), separators=(",", ":")).encode()
-_OPENAPI_HASH: Final = hashlib.sha512(_OPENAPI_V1).hexdigest()[:128].upper()
-
-
-async def openapi_v3_root(request: web.Request) -> web.StreamResponse:
-    url = f"/openapi/v3/api/v1?hash={_OPENAPI_HASH}"
-    return errors.json_response({"paths": {"api/v1": {"serverRelativeURL": url}}})
-
-
-async def openapi_v3_core(request: web.Request) -> web.StreamResponse:
-    etag = f'"{_OPENAPI_HASH}"'
-    headers = {"Etag": etag, "Cache-Control": "public, immutable", "Content-Type": errors.JSON}
-    if request.headers.get("If-None-Match") == etag:
-        return web.Response(status=304, headers=headers)
-    return web.Response(body=_OPENAPI_V1, headers=headers)
-
-
-async def not_found(request: web.Request) -> web.StreamResponse:
-    raise errors.not_found_path()
-
-
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/version", version)
     app.router.add_get("/api", core_api)
     app.router.add_get("/api/v1", core_v1)
     app.router.add_get("/apis", groups)
-    app.router.add_get("/openapi/v2", not_found)
-    app.router.add_get("/openapi/v3", openapi_v3_root)
-    app.router.add_get("/openapi/v3/api/v1", openapi_v3_core)
+    openapi.add_routes(app, RESOURCES)

@@ -9,11 +9,11 @@ logged and answered with a 500 InternalError, never with a traceback.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
+import msgspec
 from aiohttp import web
 
 from tinykube.api import admission
@@ -61,7 +61,7 @@ def status_body(
 
 def json_response(body: Any, *, status: int = 200, content_type: str = JSON) -> web.Response:
     return web.Response(
-        body=json.dumps(body, separators=(",", ":")).encode(),
+        body=msgspec.json.encode(body),
         status=status,
         headers={"Content-Type": content_type},
     )
@@ -84,12 +84,14 @@ def bad_request(message: str) -> ApiError:
     return ApiError(400, "BadRequest", message)
 
 
-def unsupported_media_type() -> ApiError:
-    """`errors.NewUnsupportedMediaTypeError` with the media types the server decodes."""
-    accepted = "application/json, application/yaml"
+BODY_MEDIA_TYPES: Final = ("application/json", "application/yaml")
+
+
+def unsupported_media_type(accepted: tuple[str, ...] = BODY_MEDIA_TYPES) -> ApiError:
+    """`errors.NewUnsupportedMediaTypeError` with the media types the server decodes there."""
     message = (
         "the body of the request was in an unknown format - accepted media types include: "
-        + accepted
+        + ", ".join(accepted)
     )
     return ApiError(415, "UnsupportedMediaType", message)
 

@@ -33,9 +33,19 @@ import msgspec
 import yaml
 from aiohttp import web
 
-from tinykube.api import admission, decoding, defaults, wire
+from tinykube.api import admission, decoding, defaults, field, wire
 from tinykube.api.pod import Pod
-from tinykube.server import discovery, errors, logs, patching, tables
+from tinykube.server import (
+    apply,
+    discovery,
+    errors,
+    field_validation,
+    logs,
+    openapi,
+    patching,
+    protobuf,
+    tables,
+)
 from tinykube.store import contract
 
 STORE_KEY: Final = web.AppKey("store", contract.ObjectStore)
@@ -98,15 +108,32 @@ def _object_response(obj: wire.Wire, *, status: int = 200) -> web.Response:
 
 async def _read_body(request: web.Request) -> dict[str, Any]:
     """The request body as a JSON object (YAML accepted too); 415 for other media types."""
+    value, _duplicates = await _read_object(request)
+    return value
+
+
+async def _read_object(request: web.Request) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The request body as an object, with the paths of keys a JSON body repeats. JSON, YAML
+    and, for the kinds kubectl's typed clients send that way, protobuf (`protobuf`)."""
     media = request.content_type if "Content-Type" in request.headers else ""
     raw = await request.read()
+    duplicates: tuple[str, ...] = ()
     if media in ("application/json", "application/vnd.kubernetes.protobuf+json", ""):
         try:
-            value = json.loads(raw) if raw else None
+            parsed = field_validation.loads(raw) if raw else None
         except ValueError as exc:
             raise errors.bad_request(
                 f"couldn't get version/kind; json parse error: {exc}"
             ) from None
+        value = parsed.value if parsed is not None else None
+        duplicates = parsed.duplicates if parsed is not None else ()
+    elif media == protobuf.MEDIA_TYPE:
+        try:
+            value = protobuf.decode(raw)
+        except protobuf.UnsupportedKind:
+            raise errors.unsupported_media_type() from None
+        except protobuf.ProtobufError as exc:
+            raise errors.bad_request(f"unable to decode protobuf body: {exc}") from None
     elif media in ("application/yaml", "application/x-yaml"):
         try:
             value = yaml.safe_load(raw)
@@ -120,7 +147,26 @@ async def _read_body(request: web.Request) -> dict[str, Any]:
         raise errors.bad_request(
             "Object 'Kind' is missing in '" + raw.decode(errors="replace") + "'"
         )
-    return value
+    return value, duplicates
+
+
+def _directive(request: web.Request, options_kind: str) -> field_validation.Directive:
+    return field_validation.parse_directive(
+        request.query.get("fieldValidation", ""), options_kind=options_kind
+    )
+
+
+def _field_manager(request: web.Request) -> str:
+    """`fieldManager`, else the User-Agent's product, as the apiserver defaults it."""
+    manager = request.query.get("fieldManager", "")
+    return manager or apply.manager_from_user_agent(request.headers.get("User-Agent", ""))
+
+
+def _with_managed_fields(obj: wire.Wire, managed: list[dict[str, Any]]) -> wire.Wire:
+    meta = obj.metadata  # type: ignore[attr-defined]
+    return msgspec.structs.replace(
+        obj, metadata=msgspec.structs.replace(meta, managed_fields=tuple(managed))
+    )
 
 
 def _check_kind(raw: dict[str, Any], resource: discovery.Resource) -> None:
@@ -172,10 +218,8 @@ def _admit(raw: dict[str, Any]) -> admission.Admitted:
         raise errors.from_decode(exc) from None
 
 
-def _warnings(admitted: admission.Admitted) -> dict[str, str]:
-    if not admitted.warnings:
-        return {}
-    return {"Warning": ", ".join(f'299 - "{text}"' for text in admitted.warnings)}
+def _warnings(admitted: admission.Admitted, extra: tuple[str, ...] = ()) -> dict[str, str]:
+    return field_validation.warning_header((*extra, *admitted.warnings))
 
 
 def _require_namespace(store: contract.ObjectStore, namespace: str) -> None:
@@ -234,12 +278,8 @@ def _list(
             list_meta=meta,
         )
         return errors.json_response(table)
-    items = []
-    for obj in result.items:
-        item = _wire(obj)
-        item.pop("kind", None)  # list items carry no TypeMeta on the wire
-        item.pop("apiVersion", None)
-        items.append(item)
+    # List items carry no TypeMeta on the wire; their JSON is cached per object.
+    items = [msgspec.Raw(wire.to_json(obj, type_meta=False)) for obj in result.items]
     body = {"kind": f"{resource.kind}List", "apiVersion": "v1", "metadata": meta, "items": items}
     return errors.json_response(body)
 
@@ -248,21 +288,47 @@ async def _create(
     request: web.Request, resource: discovery.Resource, namespace: str | None
 ) -> web.Response:
     store = _store(request)
-    raw = await _read_body(request)
+    directive = _directive(request, "CreateOptions")
+    raw, duplicates = await _read_object(request)
     _check_kind(raw, resource)
+    checked = field_validation.check(
+        raw, decoding.KINDS[resource.kind], directive=directive, duplicates=duplicates
+    )
+    raw = checked.raw
     meta = _metadata(raw)
     _fill_namespace(meta, namespace)
     _generate_name(meta)
     admitted = _admit(raw)
     if namespace is not None:
         _require_namespace(store, namespace)
-    obj = admitted.obj
+    created = _create_admitted(request, resource, admitted.obj, manager=_field_manager(request))
+    response = _object_response(created, status=201)
+    response.headers.update(_warnings(admitted, checked.warnings))
+    return response
+
+
+def _create_admitted(
+    request: web.Request,
+    resource: discovery.Resource,
+    obj: wire.Wire,
+    *,
+    manager: str,
+    managed: list[dict[str, Any]] | None = None,
+) -> wire.Wire:
+    """Store an admitted new object, with its managedFields (an Update by `manager` unless
+    `managed` is given, as server-side apply does)."""
     if isinstance(obj, Pod):  # the pod strategy's PrepareForCreate: a fresh Pending status
         obj = defaults.prepare_pod_for_create(obj, now=_now(request))
-    created = store.create(obj)
-    response = _object_response(created, status=201)
-    response.headers.update(_warnings(admitted))
-    return response
+    if managed is None:
+        managed = apply.record_update(
+            old=None,
+            new=_wire(obj),
+            cls=decoding.KINDS[resource.kind],
+            managed_fields=(),
+            manager=manager,
+            now=_now(request),
+        )
+    return _store(request).create(_with_managed_fields(obj, managed))
 
 
 # --- watch -----------------------------------------------------------------------------------
@@ -270,7 +336,7 @@ async def _create(
 
 def _event_object(
     request: web.Request, resource: discovery.Resource, event: contract.WatchEvent, *, first: bool
-) -> dict[str, Any]:
+) -> dict[str, Any] | msgspec.Raw:
     if event.type is contract.EventType.ERROR:
         error = event.error or contract.StoreError("watch ended")
         api_error = errors.from_store(error)
@@ -287,7 +353,7 @@ def _event_object(
             list_meta={"resourceVersion": event.resource_version},
             with_columns=first,
         )
-    return _wire(event.object)
+    return msgspec.Raw(wire.to_json(event.object))
 
 
 async def _watch(
@@ -342,7 +408,7 @@ async def _write_event(
     first: bool,
 ) -> None:
     body = {"type": str(event.type), "object": _event_object(request, resource, event, first=first)}
-    await response.write(json.dumps(body, separators=(",", ":")).encode() + b"\n")
+    await response.write(msgspec.json.encode(body) + b"\n")
 
 
 # --- item: get, update, delete ---------------------------------------------------------------
@@ -403,14 +469,22 @@ def _check_name(meta: dict[str, Any], name: str) -> None:
 async def _update(
     request: web.Request, resource: discovery.Resource, namespace: str | None, name: str
 ) -> web.Response:
-    return _store_update(request, resource, namespace, name, await _read_body(request))
+    directive = _directive(request, "UpdateOptions")
+    raw, duplicates = await _read_object(request)
+    return _store_update(
+        request, resource, namespace, name, raw, directive=directive, duplicates=duplicates
+    )
 
 
 async def _patch(
     request: web.Request, resource: discovery.Resource, namespace: str | None, name: str
 ) -> web.Response:
-    """PATCH: apply the patch to the stored object's wire form, then update as PUT does."""
+    """PATCH: apply the patch to the stored object's wire form, then update as PUT does;
+    `application/apply-patch+yaml` is server-side apply (`_server_side_apply`)."""
     content_type = request.content_type
+    directive = _directive(request, "PatchOptions")
+    if content_type == "application/apply-patch+yaml":
+        return await _server_side_apply(request, resource, namespace, name, directive)
     appliers = {
         "application/merge-patch+json": patching.merge_patch,
         "application/json-patch+json": patching.json_patch,
@@ -418,11 +492,14 @@ async def _patch(
     }
     applier = appliers.get(content_type)
     if applier is None:
-        raise errors.unsupported_media_type()
+        raise errors.unsupported_media_type(openapi.PATCH_TYPES)
+    if "force" in request.query:
+        raise _patch_options_invalid("force", "Forbidden: may not be specified for non-apply patch")
     try:
-        patch = json.loads(await request.read() or b"null")
+        parsed = field_validation.loads(await request.read() or b"null")
     except ValueError as exc:
         raise errors.bad_request(f"error decoding patch: {exc}") from None
+    patch = parsed.value
     stored = _store(request).get(resource.kind, namespace or "", name)
     try:
         patched = applier(json.loads(json.dumps(_wire(stored))), patch)
@@ -430,7 +507,101 @@ async def _patch(
         raise errors.bad_request(str(exc)) from None
     if not isinstance(patched, dict):
         raise errors.bad_request("the patch does not leave an object")
-    return _store_update(request, resource, namespace, name, patched)
+    return _store_update(
+        request,
+        resource,
+        namespace,
+        name,
+        patched,
+        directive=directive,
+        duplicates=parsed.duplicates,
+    )
+
+
+def _patch_options_invalid(field: str, detail: str) -> errors.ApiError:
+    kind, _, message = detail.partition(": ")
+    cause = {"reason": f"Field{kind.replace(' ', '')}", "message": message, "field": field}
+    return errors.ApiError(
+        422,
+        "Invalid",
+        f'PatchOptions.meta.k8s.io "" is invalid: {field}: {detail}',
+        {"group": "meta.k8s.io", "kind": "PatchOptions", "causes": [cause]},
+    )
+
+
+async def _server_side_apply(
+    request: web.Request,
+    resource: discovery.Resource,
+    namespace: str | None,
+    name: str,
+    directive: field_validation.Directive,
+) -> web.Response:
+    """Server-side apply (`apply`): create the object if it does not exist, else merge the
+    applied configuration into it; either way through admission, as create and update do."""
+    manager = request.query.get("fieldManager", "")
+    if not manager:
+        raise _patch_options_invalid("fieldManager", "Required value: is required for apply patch")
+    force = _bool(request, "force")
+    body = await request.read()
+    try:
+        config = yaml.safe_load(body) if body else None
+    except yaml.YAMLError as exc:
+        raise errors.bad_request(f"error decoding YAML: {exc}") from None
+    if not isinstance(config, dict):
+        raise errors.bad_request("the apply configuration must be an object")
+    cls = decoding.KINDS[resource.kind]
+    _check_kind(config, resource)
+    checked = field_validation.check(config, cls, directive=directive)
+    config = checked.raw
+    meta = _metadata(config)
+    _fill_namespace(meta, namespace)
+    _check_name(meta, name)
+    store = _store(request)
+    try:
+        stored: wire.Wire | None = store.get(resource.kind, namespace or "", name)
+    except contract.NotFound:
+        stored = None
+    try:
+        result = apply.apply(
+            live=_wire(stored) if stored is not None else None,
+            config=config,
+            cls=cls,
+            manager=manager,
+            force=force,
+            now=_now(request),
+        )
+    except apply.ApplyError as exc:
+        raise errors.bad_request(str(exc)) from None
+    except apply.ConflictError as exc:
+        raise errors.ApiError(
+            409,
+            "Conflict",
+            str(exc),
+            {"causes": apply.conflict_causes(exc.conflicts)},
+        ) from None
+    merged = result.obj
+    if stored is None:
+        admitted = _admit(merged)
+        if namespace is not None:
+            _require_namespace(store, namespace)
+        created = _create_admitted(
+            request, resource, admitted.obj, manager=manager, managed=result.managed_fields
+        )
+        response = _object_response(created, status=201)
+        response.headers.update(_warnings(admitted, checked.warnings))
+        return response
+    _metadata(merged)["managedFields"] = result.managed_fields
+    response = _store_update(
+        request,
+        resource,
+        namespace,
+        name,
+        merged,
+        directive=field_validation.Directive.IGNORE,
+        managed=result.managed_fields,
+    )
+    response.headers.update(field_validation.warning_header(checked.warnings))
+    return response
 
 
 def _store_update(
@@ -439,9 +610,19 @@ def _store_update(
     namespace: str | None,
     name: str,
     raw: dict[str, Any],
+    *,
+    directive: field_validation.Directive,
+    duplicates: tuple[str, ...] = (),
+    managed: list[dict[str, Any]] | None = None,
 ) -> web.Response:
+    """Update (PUT, or the result of a PATCH): field validation, admission, managedFields
+    (an Update by the request's manager unless `managed` is given), optimistic concurrency;
+    an object whose last finalizer goes while it is being deleted is removed."""
     store = _store(request)
     _check_kind(raw, resource)
+    cls = decoding.KINDS[resource.kind]
+    checked = field_validation.check(raw, cls, directive=directive, duplicates=duplicates)
+    raw = checked.raw
     meta = _metadata(raw)
     _fill_namespace(meta, namespace)
     _check_name(meta, name)
@@ -457,13 +638,75 @@ def _store_update(
         admitted = _admit(raw)
     obj = admitted.obj
     info = contract.info_for(resource.kind)
+    stored = store.get(resource.kind, namespace or "", name)
     if info.has_status:  # the main resource ignores status changes (PrepareForUpdate)
-        stored = store.get(resource.kind, namespace or "", name)
         obj = msgspec.structs.replace(obj, status=stored.status)  # type: ignore[attr-defined]
-    updated = store.update(obj)
+    obj = _keep_deletion(obj, stored)
+    if managed is None:
+        body_managed = meta.get("managedFields") if isinstance(meta, dict) else None
+        stored_wire = _wire(stored)
+        managed = apply.record_update(
+            old=stored_wire,
+            new=_wire(obj),
+            cls=cls,
+            managed_fields=body_managed
+            if body_managed
+            else stored_wire.get("metadata", {}).get("managedFields"),
+            manager=_field_manager(request),
+            now=_now(request),
+        )
+    updated = store.update(_with_managed_fields(obj, managed))
+    _remove_if_finalized(store, resource, updated)
     response = _object_response(updated)
-    response.headers.update(_warnings(admitted))
+    response.headers.update(_warnings(admitted, checked.warnings))
     return response
+
+
+def _keep_deletion(obj: wire.Wire, stored: wire.Wire) -> wire.Wire:
+    """deletionTimestamp and deletionGracePeriodSeconds are the server's: an update keeps the
+    stored ones; a terminating object may lose finalizers but gains none (ValidateObjectMeta)."""
+    old = stored.metadata  # type: ignore[attr-defined]
+    meta = obj.metadata  # type: ignore[attr-defined]
+    if old.deletion_timestamp is not None:
+        added = [f for f in meta.finalizers if f not in old.finalizers]
+        if added:
+            raise errors.from_invalid(
+                admission.InvalidError(
+                    type(obj).__name__,
+                    meta.name,
+                    [
+                        field.forbidden(
+                            field.Path("metadata.finalizers"),
+                            "no new finalizers can be added if the object is being deleted, "
+                            "found new finalizers []string{"
+                            + ", ".join(json.dumps(f) for f in added)
+                            + "}",
+                        )
+                    ],
+                )
+            )
+    return msgspec.structs.replace(
+        obj,
+        metadata=msgspec.structs.replace(
+            meta,
+            deletion_timestamp=old.deletion_timestamp,
+            deletion_grace_period_seconds=old.deletion_grace_period_seconds,
+        ),
+    )
+
+
+def _remove_if_finalized(
+    store: contract.ObjectStore, resource: discovery.Resource, obj: wire.Wire
+) -> None:
+    """The registry's `ShouldDeleteDuringUpdate`: a deleted object (deletionTimestamp, grace
+    period over: 0) with no finalizers left is removed; the watch sees MODIFIED, then DELETED."""
+    meta = obj.metadata  # type: ignore[attr-defined]
+    if meta.deletion_timestamp is None or meta.finalizers:
+        return
+    if meta.deletion_grace_period_seconds not in (None, 0):
+        return  # a pod still stopping: the node removes it once its containers are gone
+    with contextlib.suppress(contract.NotFound):
+        store.delete(resource.kind, meta.namespace, meta.name, expected_uid=meta.uid)
 
 
 async def _delete_options(request: web.Request) -> dict[str, Any]:
@@ -483,6 +726,9 @@ async def _delete(
         marked = _mark_pod_deleted(request, namespace, name, options, preconditions)
         if marked is not None:
             return _object_response(marked)
+    pending = _mark_finalizing(request, resource, namespace, name, preconditions)
+    if pending is not None:
+        return _object_response(pending)
     deleted = _store(request).delete(
         resource.kind,
         namespace,
@@ -542,6 +788,39 @@ def _mark_pod_deleted(
         pod,
         metadata=msgspec.structs.replace(
             meta, deletion_timestamp=deletion, deletion_grace_period_seconds=grace
+        ),
+    )
+    return store.update(marked)
+
+
+def _mark_finalizing(
+    request: web.Request,
+    resource: discovery.Resource,
+    namespace: str,
+    name: str,
+    preconditions: dict[str, Any],
+) -> wire.Wire | None:
+    """An object with finalizers is not removed: it gets `deletionTimestamp` (grace 0) and
+    stays until its last finalizer goes (`_remove_if_finalized`). None: remove it now."""
+    store = _store(request)
+    obj = store.get(resource.kind, namespace, name)
+    meta = obj.metadata  # type: ignore[attr-defined]
+    if not meta.finalizers:
+        return None
+    contract.check_preconditions(
+        obj,
+        kind=resource.kind,
+        expected_uid=preconditions.get("uid") or None,
+        expected_resource_version=preconditions.get("resourceVersion") or None,
+    )
+    if meta.deletion_timestamp is not None and meta.deletion_grace_period_seconds == 0:
+        return obj
+    marked = msgspec.structs.replace(
+        obj,
+        metadata=msgspec.structs.replace(
+            meta,
+            deletion_timestamp=meta.deletion_timestamp or _now(request).replace(microsecond=0),
+            deletion_grace_period_seconds=0,
         ),
     )
     return store.update(marked)

@@ -13,6 +13,8 @@ import datetime
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
+import msgspec
+
 from tinykube.api import printers, wire
 from tinykube.api.objects import ConfigMap, Event, Namespace, Secret
 from tinykube.api.pod import Pod
@@ -187,15 +189,15 @@ def wants_table(accept: str) -> bool:
 
 
 def _row_object(obj: wire.Wire, include: str) -> dict[str, Any] | None:
-    body = wire.to_wire(obj)
     if include == "None":
         return None
     if include == "Object":
-        return body  # type: ignore[no-any-return]
+        return wire.to_wire(obj)  # type: ignore[no-any-return]
+    metadata = getattr(obj, "metadata", None)  # only the metadata is written: lists stay fast
     return {
         "kind": "PartialObjectMetadata",
         "apiVersion": "meta.k8s.io/v1",
-        "metadata": body.get("metadata", {}),
+        "metadata": {} if metadata is None else msgspec.Raw(wire.to_json(metadata)),
     }
 
 

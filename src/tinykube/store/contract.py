@@ -364,6 +364,12 @@ class ObjectStore(Protocol):
         DELETED change. Returns how many were deleted."""
         ...
 
+    def reclaim_space(self) -> int:
+        """Give storage the store no longer uses back to the system (SQLite: free pages, by
+        incremental vacuum, a bounded amount per call). Returns how many pages were freed;
+        0 when there was nothing to give back or nothing to do (memory)."""
+        ...
+
     def close(self) -> None:
         """End every open watch and release the storage. Idempotent."""
         ...
@@ -408,7 +414,9 @@ def normalize(obj: W) -> W:
 def normalize_encoded(obj: W) -> tuple[W, bytes]:
     """`normalize(obj)` and its wire JSON (encoding is the costly half: do it once)."""
     body = encode(obj)
-    return decode(type(obj), body), body
+    stored = decode(type(obj), body)
+    wire.remember_json(stored, body)  # reads and lists answer with these bytes as they are
+    return stored, body
 
 
 # --- metadata rules --------------------------------------------------------------------------

@@ -12,6 +12,13 @@ fsync per commit, so an OS crash or power loss may lose the last commits (never 
 file). FULL would cost an fsync (milliseconds) on every status write for a guarantee the agent
 does not need: after such a crash it rebuilds status from the runtime anyway.
 
+Space: the file uses `auto_vacuum=INCREMENTAL` (set before the first table is created; a file
+made without it is converted once, by a VACUUM at open), so pages freed by deletes - expired
+events, the history's compaction - go back to the file system when the daemon's housekeeping
+calls `reclaim_space` (at most `RECLAIM_PAGES` per call, so no call blocks long). The history
+itself stays within `history_limit` changes and `history_seconds` of age (`_compact_nowait`),
+and `journal_size_limit` truncates the WAL file after checkpoints.
+
 Watches are fanned out in-process: a write wakes the open watches of its kind directly (see
 store.watch); the newest changes are also kept decoded in memory, so watchers near the head do
 not re-read SQLite. Another process writing the same file is not supported.
@@ -41,6 +48,9 @@ W = TypeVar("W", bound=wire.Wire)
 Key = tuple[str, str]
 
 FILE_NAME: Final = "tinykube.db"
+RECLAIM_PAGES: Final = 4096  # pages given back per `reclaim_space` call (16 MiB of 4 KiB pages)
+WAL_SIZE_LIMIT: Final = 64 * 1024 * 1024
+_INCREMENTAL: Final = 2  # PRAGMA auto_vacuum value
 
 
 def migrations() -> builtins.list[tuple[int, str]]:
@@ -123,8 +133,10 @@ class SqliteStore(contract.PodMethods):
         self.path = data_dir / FILE_NAME
         with _guard("open"):
             self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._use_incremental_vacuum()  # first: a new file takes it before anything else
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             self._migrate()
             counters = dict(self._db.execute("SELECT name, value FROM counters").fetchall())
         self._revision: int = counters["resource_version"]
@@ -156,6 +168,26 @@ class SqliteStore(contract.PodMethods):
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise
+
+    def _use_incremental_vacuum(self) -> None:
+        """`auto_vacuum=INCREMENTAL`: free to set on a new file, one VACUUM on an old one."""
+        (mode,) = self._db.execute("PRAGMA auto_vacuum").fetchone()
+        if mode == _INCREMENTAL:
+            return
+        self._db.execute(f"PRAGMA auto_vacuum={_INCREMENTAL}")
+        (tables,) = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        if tables:
+            self._db.execute("VACUUM")
+
+    def reclaim_space(self) -> int:
+        with _guard("reclaim space"):
+            (free,) = self._db.execute("PRAGMA freelist_count").fetchone()
+            pages = min(int(free), RECLAIM_PAGES)
+            if pages == 0:
+                return 0
+            self._db.executescript(f"PRAGMA incremental_vacuum({pages});")
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        return pages
 
     def close(self) -> None:
         if self._closed:
@@ -191,6 +223,7 @@ class SqliteStore(contract.PodMethods):
         loaded = _Cached(
             revision, contract.decode(contract.info_for(kind).cls, body), _attributes(attributes)
         )
+        wire.remember_json(loaded.object, body)
         self._remember(kind, key, loaded)
         return loaded
 
@@ -326,6 +359,7 @@ class SqliteStore(contract.PodMethods):
     ) -> None:
         """Write one change inside the open transaction (rows of `objects` and `changes`);
         `body` is `obj`'s wire JSON."""
+        wire.remember_json(obj, body)  # reads, lists and watches answer with these bytes
         kind = contract.kind_of(obj)
         namespace, name = contract.key_of(obj)
         meta = obj.metadata  # type: ignore[attr-defined]

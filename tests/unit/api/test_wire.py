@@ -32,7 +32,14 @@ from tinykube.api.status import (
     PodCondition,
     PodStatus,
 )
-from tinykube.api.wire import format_time, from_wire, to_wire, wire_name
+from tinykube.api.wire import (
+    format_time,
+    from_wire,
+    remember_json,
+    to_json,
+    to_wire,
+    wire_name,
+)
 
 T0 = datetime.datetime(2024, 5, 1, 10, 0, 0, tzinfo=datetime.UTC)
 _APP = Container(name="app")
@@ -418,3 +425,34 @@ def test_null_members_read_as_unset() -> None:
 def test_unknown_members_are_refused() -> None:
     with pytest.raises(msgspec.ValidationError, match="unknown field `colour`"):
         from_wire({"name": "app", "colour": "red"}, Container)
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        pytest.param(
+            Pod(
+                metadata=ObjectMeta(name="web", namespace="default", labels={"b": "2", "a": "1"}),
+                spec=PodSpec(containers=(Container(name="app", image="busybox"),)),
+            ),
+            id="pod",
+        ),
+        pytest.param(List(), id="list-without-items"),
+    ],
+)
+def test_json_is_the_wire_form_and_list_items_drop_type_meta(obj: Any) -> None:
+    expected = to_wire(obj)
+    assert json.loads(to_json(obj)) == expected
+    assert to_json(obj) is to_json(obj)  # kept: the second call encodes nothing
+    item = dict(expected)
+    item.pop("kind", None)
+    item.pop("apiVersion", None)
+    assert json.loads(to_json(obj, type_meta=False)) == item
+
+
+def test_remembered_json_is_what_to_json_answers_for_that_very_object() -> None:
+    pod = Pod(metadata=ObjectMeta(name="web"), spec=PodSpec(containers=()))
+    same = Pod(metadata=ObjectMeta(name="web"), spec=PodSpec(containers=()))
+    remember_json(pod, b'{"kind":"Pod","apiVersion":"v1","metadata":{"name":"stored"}}')
+    assert to_json(pod, type_meta=False) == b'{"metadata":{"name":"stored"}}'
+    assert json.loads(to_json(same))["metadata"] == {"name": "web"}  # an equal object: its own

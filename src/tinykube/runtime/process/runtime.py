@@ -40,8 +40,9 @@ from tinykube.core.observed import (
 )
 from tinykube.runtime import contract
 from tinykube.runtime.process import cgroups, monitor
+from tinykube.runtime.process import exec as process_exec
 
-DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+DEFAULT_PATH = process_exec.DEFAULT_PATH
 HOLDER_COMMAND = ("sleep", "infinity")
 
 
@@ -82,6 +83,7 @@ class ProcessRuntime:
     """The embedded default runtime (see the module docstring)."""
 
     name = "tinykube"
+    image_service: contract.ImageService | None = None  # runs commands, not images
 
     def __init__(self, root: Path, *, new_pid_namespace: bool = True) -> None:
         self.root = root
@@ -102,6 +104,10 @@ class ProcessRuntime:
         self._events: asyncio.Queue[contract.RuntimeEvent] = asyncio.Queue()
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._pod_of: dict[str, PodUID] = {}
+        # pod -> its sandbox and container ids (insertion-ordered sets), so that a pod's
+        # snapshot costs what the pod has, not what the whole node has
+        self._pod_sandboxes: dict[PodUID, dict[str, None]] = {}
+        self._pod_containers: dict[PodUID, dict[str, None]] = {}
         self._final: dict[str, ContainerSnapshot] = {}  # exited containers never change
         self._started: dict[str, monitor.StartRecord] = {}
         self._configs: dict[str, dict[str, Any]] = {}  # config.json never changes
@@ -125,10 +131,27 @@ class ProcessRuntime:
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(lambda: _EventProtocol(self), sock=sock)
         self._transport = transport
+        for directory in self.sandboxes_dir.iterdir():
+            sandbox = self._sandbox_config(directory.name)
+            if sandbox is not None:
+                self._index(self._pod_sandboxes, PodUID(sandbox["pod_uid"]), directory.name)
         for directory in self.containers_dir.iterdir():
             config = self._container_config(directory.name)
             if config is not None:
                 self._pod_of[directory.name] = PodUID(config["pod_uid"])
+                self._index(self._pod_containers, PodUID(config["pod_uid"]), directory.name)
+
+    @staticmethod
+    def _index(index: dict[PodUID, dict[str, None]], uid: PodUID, item: str) -> None:
+        index.setdefault(uid, {})[item] = None
+
+    @staticmethod
+    def _unindex(index: dict[PodUID, dict[str, None]], uid: PodUID, item: str) -> None:
+        items = index.get(uid)
+        if items is not None:
+            items.pop(item, None)
+            if not items:
+                del index[uid]
 
     async def close(self) -> None:
         if self._transport is not None:
@@ -222,6 +245,7 @@ class ProcessRuntime:
                 "holder_id": f"sandbox-{sandbox_id}",
             },
         )
+        self._index(self._pod_sandboxes, config.pod.uid, sandbox_id)
         Path(config.log_directory).mkdir(parents=True, exist_ok=True)
         spec = monitor.MonitorSpec(
             container_id=f"sandbox-{sandbox_id}",
@@ -289,6 +313,9 @@ class ProcessRuntime:
 
     async def remove_pod_sandbox(self, sandbox_id: SandboxID) -> None:
         await self.stop_pod_sandbox(sandbox_id)
+        sandbox = self._sandbox_config(sandbox_id)
+        if sandbox is not None:
+            self._unindex(self._pod_sandboxes, PodUID(sandbox["pod_uid"]), sandbox_id)
         self._configs.pop(sandbox_id, None)
         self._started.pop(f"sandbox-{sandbox_id}", None)
         shutil.rmtree(self.sandboxes_dir / sandbox_id, ignore_errors=True)
@@ -362,6 +389,7 @@ class ProcessRuntime:
             json.dump(data, file)
         self._configs[container_id] = data
         self._pod_of[container_id] = config.pod.uid
+        self._index(self._pod_containers, config.pod.uid, container_id)
         return container_id
 
     async def start_container(self, container_id: ContainerID) -> None:
@@ -506,7 +534,9 @@ class ProcessRuntime:
         directory = self.containers_dir / container_id
         if config is not None:
             self.cgroups.remove(config["pod_uid"], container_id)
-        self._pod_of.pop(container_id, None)
+        owner = self._pod_of.pop(container_id, None)
+        if owner is not None:
+            self._unindex(self._pod_containers, owner, container_id)
         self._final.pop(container_id, None)
         self._started.pop(container_id, None)
         self._configs.pop(container_id, None)
@@ -568,14 +598,14 @@ class ProcessRuntime:
 
     async def pod_snapshot(self, pod_uid: PodUID) -> PodSnapshot:
         sandboxes: list[SandboxSnapshot] = []
-        for directory in self.sandboxes_dir.iterdir():
-            config = self._sandbox_config(directory.name)
-            if config is None or config["pod_uid"] != pod_uid:
+        for sandbox_id in list(self._pod_sandboxes.get(pod_uid, ())):
+            config = self._sandbox_config(sandbox_id)
+            if config is None:
                 continue
-            state, _ = self._sandbox_state(directory.name)
+            state, _ = self._sandbox_state(sandbox_id)
             sandboxes.append(
                 SandboxSnapshot(
-                    id=SandboxID(directory.name),
+                    id=SandboxID(sandbox_id),
                     attempt=config["attempt"],
                     state=state,
                     created_at=_parse(config["created_at"]) or _now(),
@@ -583,18 +613,40 @@ class ProcessRuntime:
             )
         containers = [
             self._snapshot_container(container_id, config)
-            for container_id, uid in list(self._pod_of.items())
-            if uid == pod_uid and (config := self._container_config(container_id)) is not None
+            for container_id in list(self._pod_containers.get(pod_uid, ()))
+            if (config := self._container_config(container_id)) is not None
         ]
         return PodSnapshot(sandboxes=tuple(sandboxes), containers=tuple(containers))
 
     async def list_pods(self) -> tuple[PodUID, ...]:
-        uids = set(self._pod_of.values())
-        for directory in self.sandboxes_dir.iterdir():
-            config = self._sandbox_config(directory.name)
-            if config is not None:
-                uids.add(PodUID(config["pod_uid"]))
-        return tuple(sorted(uids))
+        return tuple(sorted({*self._pod_containers, *self._pod_sandboxes}))
+
+    async def exec_stream(
+        self, container_id: ContainerID, command: tuple[str, ...], *, tty: bool, stdin: bool
+    ) -> contract.ExecSession:
+        config = self._container_config(container_id)
+        if config is None:
+            raise contract.NotFound(f"container {container_id} not found")
+        state_dir = self.containers_dir / container_id / "state"
+        started = monitor.read_started(state_dir)
+        if (
+            started is None
+            or monitor.read_exit(state_dir) is not None
+            or not monitor.monitor_alive(state_dir)
+        ):
+            raise contract.NotFound(f"container {container_id} is not running")
+        target = process_exec.ExecTarget(
+            pid=started.pid,
+            env=tuple((key, value) for key, value in config["env"]),
+            working_dir=config["working_dir"],
+            uid=config["uid"] if self.is_root else None,
+            gid=config["gid"] if self.is_root else None,
+            enter_namespaces=self.is_root,
+            cgroup_procs=process_exec.container_cgroup_procs(
+                self.cgroups, config["pod_uid"], container_id
+            ),
+        )
+        return await process_exec.start_exec(target, command, tty=tty, stdin=stdin)
 
     async def exec_sync(
         self, container_id: ContainerID, command: tuple[str, ...], *, timeout: float

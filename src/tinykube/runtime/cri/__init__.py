@@ -1,0 +1,1 @@
+"""The CRI runtime: pods as containerd pod sandboxes and containers, over gRPC (`runtime`)."""
