@@ -151,7 +151,14 @@ async def test_the_container_stopping_ends_its_execs(
     exec_runtime: contract.RuntimeService, tmp_path: Path
 ):
     _, container = await _run(exec_runtime, tmp_path, "app", "sleep", "300")
-    session = await exec_runtime.exec_stream(container, ("sleep", "300"), tty=False, stdin=False)
+    command = ("sh", "-c", "echo ready; cat")  # then blocks reading stdin
+    session = await exec_runtime.exec_stream(container, command, tty=False, stdin=True)
+    seen = b""
+    async with asyncio.timeout(DEADLINE):
+        while not seen.endswith(b"ready\n"):  # the command runs in the container now
+            chunk = await session.read_stdout()
+            assert chunk, seen
+            seen += chunk
     await exec_runtime.stop_container(container, timeout=0)
     async with asyncio.timeout(DEADLINE):
         assert await session.wait() == 137
