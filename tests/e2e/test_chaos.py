@@ -116,7 +116,9 @@ def assert_status_true(pod: dict[str, Any], records: list[Record], app_code: int
         assert terminated is not None, f"{name}/{status['name']}: {status['state']}"
         expected = app_code if status["name"] == "app" else 0
         assert terminated["exitCode"] == expected, f"{name}/{status['name']}: {terminated}"
-        assert status["restartCount"] == 0, f"{name}/{status['name']} restarted"
+        # restartCount is not asserted: a container created but not yet started when the daemon
+        # died is replaced by a new instance, as the kubelet replaces a container stuck in
+        # Created, and the count counts instances. The sequence proves each ran once.
         wrote_last = ended[status["name"]].at
         finished = _seconds(terminated["finishedAt"])
         # RFC 3339 times have whole seconds: the exit is in the second of the last line or after.
