@@ -23,7 +23,7 @@ from pathlib import Path
 
 import msgspec
 
-from tinykube import __version__, pki
+from tinykube import __version__
 from tinykube.agent import recorder as recorder_module
 from tinykube.agent import volumes
 from tinykube.agent.clock import Clock, SystemClock
@@ -425,6 +425,7 @@ async def serve(
     on_ready: Callable[[list[str]], None] = lambda addresses: None,
 ) -> None:
     """Run the daemon until `stop` is set: store, runtime, agent, controller and API."""
+    from tinykube import pki  # noqa: PLC0415  (cryptography: only the daemon needs it)
     from tinykube.agent import draining, retention  # noqa: PLC0415
     from tinykube.agent.controller import PodController  # noqa: PLC0415
     from tinykube.server import app as api  # noqa: PLC0415

@@ -10,6 +10,7 @@ import asyncio
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Final
 
 from tinykube.agent.clock import Clock
 from tinykube.api.meta import ObjectMeta, ObjectReference
@@ -23,6 +24,11 @@ def container_field_path(pod: Pod, name: str) -> str:
     if any(container.name == name for container in pod.spec.init_containers):
         return f"spec.initContainers{{{name}}}"
     return f"spec.containers{{{name}}}"
+
+
+# The events remembered for counting repeats: the client-go event correlator's LRU size, so a
+# long-lived daemon does not keep every event it ever recorded.
+AGGREGATION_CACHE_SIZE: Final = 4096
 
 
 @dataclass(slots=True)
@@ -91,7 +97,10 @@ class Recorder:
                 reporting_component="kubelet",
                 reporting_instance=self.node_name,
             )
-        self._seen[key] = event
+        self._seen.pop(key, None)
+        self._seen[key] = event  # most recent last
+        if len(self._seen) > AGGREGATION_CACHE_SIZE:
+            del self._seen[next(iter(self._seen))]  # least recently recorded
         self._deliver(event)
 
     def _deliver(self, event: Event) -> None:
