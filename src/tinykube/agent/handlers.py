@@ -15,7 +15,7 @@ import ssl
 import urllib.parse
 from dataclasses import dataclass
 
-from tinykube.api import field
+from tinykube.api import field, protowire
 from tinykube.api.pod import Container, HTTPGetAction, IntOrString
 from tinykube.core import restart
 from tinykube.core.ids import ContainerID
@@ -184,7 +184,7 @@ async def run_grpc(host: str, port: int, service: str | None, *, timeout: float)
     import grpc  # noqa: PLC0415 - grpcio is loaded only by pods that use grpc probes
 
     name = (service or "").encode()
-    request = (b"\n" + _varint(len(name)) + name) if name else b""
+    request = protowire.length_delimited(1, name) if name else b""
     target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # net.JoinHostPort
     within = restart.format_go_duration(datetime.timedelta(seconds=timeout))
     loop = asyncio.get_running_loop()
@@ -237,25 +237,10 @@ def _go_code(name: str) -> str:
     return special.get(name, "".join(part.capitalize() for part in name.split("_")))
 
 
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
 def _health_status(response: bytes) -> int:
-    """Field 1 (varint) of a HealthCheckResponse; 0 when absent."""
-    if len(response) >= 2 and response[0] == 0x08:
-        value = shift = 0
-        for byte in response[1:]:
-            value |= (byte & 0x7F) << shift
-            if not byte & 0x80:
-                return value
-            shift += 7
-    return 0
+    """Field 1 (the status enum) of a HealthCheckResponse; 0 when absent or malformed."""
+    try:
+        status = protowire.first_fields(response).get(1, 0)
+    except protowire.WireFormatError:
+        return 0
+    return status if isinstance(status, int) else 0

@@ -21,6 +21,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final
 
+from tinykube.api import protowire
+
 MEDIA_TYPE: Final = "application/vnd.kubernetes.protobuf"
 MAGIC: Final = b"k8s\x00"
 
@@ -124,50 +126,11 @@ _ENVELOPE: Final[Message] = {
 _TYPE_META: Final[Message] = {1: Field("apiVersion", "string"), 2: Field("kind", "string")}
 
 
-# --- wire format -----------------------------------------------------------------------------
-
-
-def _varint(data: bytes, pos: int) -> tuple[int, int]:
-    result = 0
-    shift = 0
-    while True:
-        if pos >= len(data) or shift > 63:
-            raise ProtobufError("truncated varint")
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return result, pos
-        shift += 7
-
-
-def _fields(data: bytes) -> list[tuple[int, int | bytes]]:
-    """(field number, value) pairs: ints for varints, bytes for length-delimited values."""
-    out: list[tuple[int, int | bytes]] = []
-    pos = 0
-    while pos < len(data):
-        tag, pos = _varint(data, pos)
-        number, wire_type = tag >> 3, tag & 7
-        if number == 0:
-            raise ProtobufError("field number 0")
-        if wire_type == 0:
-            value, pos = _varint(data, pos)
-            out.append((number, value))
-        elif wire_type == 2:
-            length, pos = _varint(data, pos)
-            if pos + length > len(data):
-                raise ProtobufError("truncated length-delimited field")
-            out.append((number, data[pos : pos + length]))
-            pos += length
-        elif wire_type == 1:
-            pos += 8
-        elif wire_type == 5:
-            pos += 4
-        else:
-            raise ProtobufError(f"unsupported wire type {wire_type}")
-        if pos > len(data):
-            raise ProtobufError("truncated fixed-width field")
-    return out
+def _read_fields(data: bytes) -> list[tuple[int, protowire.FieldValue]]:
+    try:
+        return protowire.read_fields(data)
+    except protowire.WireFormatError as exc:
+        raise ProtobufError(str(exc)) from None
 
 
 def _signed(value: int) -> int:
@@ -207,7 +170,7 @@ def _time(value: int | bytes) -> str | None:
 def _map_entry(value: int | bytes, *, as_bytes: bool) -> tuple[str, str]:
     key = ""
     item = ""
-    for number, part in _fields(_bytes(value)):
+    for number, part in _read_fields(_bytes(value)):
         if number == 1:
             key = _text(part)
         elif number == 2:
@@ -217,7 +180,7 @@ def _map_entry(value: int | bytes, *, as_bytes: bool) -> tuple[str, str]:
 
 def _message(data: bytes, message: Message) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for number, value in _fields(data):
+    for number, value in _read_fields(data):
         field = message.get(number)
         if field is None:
             continue  # an unknown field: newer clients' additions are dropped, as proto does

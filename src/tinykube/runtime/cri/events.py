@@ -22,6 +22,8 @@ import datetime
 import enum
 from dataclasses import dataclass
 
+from tinykube.api import protowire
+
 SUBSCRIBE_METHOD = "/containerd.services.events.v1.Events/Subscribe"
 
 
@@ -47,47 +49,6 @@ class TaskEvent:
         return self.topic is Topic.EXIT and self.exec_id in ("", self.container_id)
 
 
-class DecodeError(ValueError):
-    pass
-
-
-def _varint(data: bytes, index: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        if index >= len(data):
-            raise DecodeError("truncated varint")
-        byte = data[index]
-        index += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return result, index
-
-
-def fields(data: bytes) -> dict[int, int | bytes]:
-    """The first value of each field number of one protobuf message."""
-    index = 0
-    found: dict[int, int | bytes] = {}
-    while index < len(data):
-        key, index = _varint(data, index)
-        number, wire_type = key >> 3, key & 7
-        value: int | bytes
-        if wire_type == 0:
-            value, index = _varint(data, index)
-        elif wire_type == 2:
-            length, index = _varint(data, index)
-            value = data[index : index + length]
-            index += length
-        elif wire_type == 1:
-            value, index = data[index : index + 8], index + 8
-        elif wire_type == 5:
-            value, index = data[index : index + 4], index + 4
-        else:
-            raise DecodeError(f"unsupported wire type {wire_type}")
-        found.setdefault(number, value)
-    return found
-
-
 def _bytes(message: dict[int, int | bytes], number: int) -> bytes:
     value = message.get(number, b"")
     return value if isinstance(value, bytes) else b""
@@ -98,35 +59,23 @@ def _int(message: dict[int, int | bytes], number: int) -> int:
     return value if isinstance(value, int) else 0
 
 
-def _encode_varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
 def subscribe_request(namespace: str, topics: tuple[Topic, ...]) -> bytes:
     """SubscribeRequest{filters: [...]}, one filter per topic (filters are OR-ed)."""
     out = bytearray()
     for topic in topics:
         text = f'topic=="{topic}",namespace=="{namespace}"'.encode()
-        out += b"\x0a" + _encode_varint(len(text)) + text
+        out += protowire.length_delimited(1, text)
     return bytes(out)
 
 
 def decode_envelope(data: bytes) -> TaskEvent | None:
     """The task event in one Envelope, or None for a topic not asked for."""
-    envelope = fields(data)
+    envelope = protowire.first_fields(data)
     try:
         topic = Topic(_bytes(envelope, 3).decode())
     except ValueError:
         return None
-    event = fields(_bytes(fields(_bytes(envelope, 4)), 2))
+    event = protowire.first_fields(_bytes(protowire.first_fields(_bytes(envelope, 4)), 2))
     container_id = _bytes(event, 1).decode()
     if topic is Topic.EXEC_STARTED:
         return TaskEvent(
@@ -137,7 +86,7 @@ def decode_envelope(data: bytes) -> TaskEvent | None:
         )
     if topic is not Topic.EXIT:
         return TaskEvent(topic=topic, container_id=container_id)
-    stamp = fields(_bytes(event, 5))
+    stamp = protowire.first_fields(_bytes(event, 5))
     exited_at = datetime.datetime.fromtimestamp(_int(stamp, 1) + _int(stamp, 2) / 1e9, datetime.UTC)
     return TaskEvent(
         topic=topic,

@@ -35,6 +35,7 @@ import grpc
 from cri_api.v1 import api_pb2 as pb
 from cri_api.v1 import api_pb2_grpc as pb_grpc
 
+from tinykube.api import protowire
 from tinykube.core.ids import ContainerID, PodUID, SandboxID
 from tinykube.core.observed import (
     ContainerSnapshot,
@@ -209,7 +210,7 @@ class CriRuntime:
                     delay = 0.1
                     try:
                         event = task_events.decode_envelope(envelope)
-                    except task_events.DecodeError as exc:
+                    except protowire.WireFormatError as exc:
                         log.warning("undecodable containerd event: %s", exc)
                         continue
                     if event is not None:
