@@ -22,6 +22,7 @@ import re
 import types
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
 import msgspec
@@ -164,31 +165,46 @@ def to_wire(value: Any, *, micro: bool = False) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to the wire")
 
 
+# The JSON of the objects a store holds, kept while it holds them (objects are immutable): a
+# store calls `remember_json` when it writes or reads an object and `forget_json` when it
+# drops it from its cache, so listing the same pods again costs a lookup, not a walk of every
+# field. The limit only bounds what a store might fail to forget.
 _JSON_CACHE_LIMIT: Final = 20_000
-_json_cache: dict[int, tuple[Wire, bytes]] = {}
 _TYPE_META: Final = re.compile(rb'^\{"kind":"[^"]*","apiVersion":"[^"]*",?')
 
 
+@dataclass(slots=True)
+class _Encoded:
+    value: Wire  # held, so that its id is not reused while the entry exists
+    body: bytes
+    metadata: bytes | None = None
+
+
+_json_cache: dict[int, _Encoded] = {}
+
+
 def remember_json(value: Wire, encoded: bytes) -> None:
-    """Keep `encoded` as the JSON of `value` (a store that has just written or read it)."""
+    """Keep `encoded` as the JSON of `value`, until `forget_json(value)`."""
     if len(_json_cache) >= _JSON_CACHE_LIMIT:
         del _json_cache[next(iter(_json_cache))]  # the oldest entry
-    _json_cache[id(value)] = (value, encoded)
+    _json_cache[id(value)] = _Encoded(value, encoded)
+
+
+def forget_json(value: Wire) -> None:
+    if _remembered(value) is not None:
+        del _json_cache[id(value)]
+
+
+def _remembered(value: Wire) -> _Encoded | None:
+    entry = _json_cache.get(id(value))
+    return entry if entry is not None and entry.value is value else None
 
 
 def to_json(value: Wire, *, type_meta: bool = True) -> bytes:
     """The JSON of a model object, as `to_wire` writes it (`type_meta=False`: without `kind`
-    and `apiVersion`, as list items are written).
-
-    Objects are immutable, so the encoding of each recently written object is kept: listing the
-    same pods again costs a lookup, not a walk of every field.
-    """
-    cached = _json_cache.get(id(value))
-    if cached is not None and cached[0] is value:
-        encoded = cached[1]
-    else:
-        encoded = msgspec.json.encode(to_wire(value))
-        remember_json(value, encoded)
+    and `apiVersion`, as list items are written); the remembered bytes when there are some."""
+    entry = _remembered(value)
+    encoded = entry.body if entry is not None else msgspec.json.encode(to_wire(value))
     if type_meta:
         return encoded
     match = _TYPE_META.match(encoded)
@@ -196,6 +212,17 @@ def to_json(value: Wire, *, type_meta: bool = True) -> bytes:
         return encoded
     rest = encoded[match.end() :]
     return b"{" + rest if match.group().endswith(b",") or rest == b"}" else encoded
+
+
+def metadata_json(value: Wire) -> bytes:
+    """The JSON of `value.metadata` (Table rows carry only it), kept with a remembered object."""
+    entry = _remembered(value)
+    if entry is not None and entry.metadata is not None:
+        return entry.metadata
+    encoded = msgspec.json.encode(to_wire(getattr(value, "metadata", None) or {}))
+    if entry is not None:
+        entry.metadata = encoded
+    return encoded
 
 
 def _decode_hook(kind: type, value: Any) -> Any:

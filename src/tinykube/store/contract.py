@@ -414,9 +414,7 @@ def normalize(obj: W) -> W:
 def normalize_encoded(obj: W) -> tuple[W, bytes]:
     """`normalize(obj)` and its wire JSON (encoding is the costly half: do it once)."""
     body = encode(obj)
-    stored = decode(type(obj), body)
-    wire.remember_json(stored, body)  # reads and lists answer with these bytes as they are
-    return stored, body
+    return decode(type(obj), body), body
 
 
 # --- metadata rules --------------------------------------------------------------------------

@@ -229,10 +229,16 @@ class SqliteStore(contract.PodMethods):
 
     def _remember(self, kind: str, key: Key, cached: _Cached) -> None:
         objects = self._objects
-        objects.pop((kind, *key), None)
+        self._forget((kind, *key))
         objects[(kind, *key)] = cached
         if len(objects) > self._object_limit:
-            del objects[next(iter(objects))]
+            self._forget(next(iter(objects)))
+
+    def _forget(self, cache_key: tuple[str, str, str]) -> None:
+        """Drop an object from the cache, and its JSON with it."""
+        dropped = self._objects.pop(cache_key, None)
+        if dropped is not None:
+            wire.forget_json(dropped.object)
 
     def get(self, kind: str, namespace: str, name: str) -> wire.Wire:
         contract.info_for(kind)
@@ -342,6 +348,8 @@ class SqliteStore(contract.PodMethods):
                 self._db.execute("COMMIT")
         except BaseException:
             self._revision = revision
+            for change in changes:
+                wire.forget_json(change.object)  # never cached: nothing will forget it later
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
             raise
@@ -358,8 +366,8 @@ class SqliteStore(contract.PodMethods):
         previous: selectors.Attributes | None,
     ) -> None:
         """Write one change inside the open transaction (rows of `objects` and `changes`);
-        `body` is `obj`'s wire JSON."""
-        wire.remember_json(obj, body)  # reads, lists and watches answer with these bytes
+        `body` is `obj`'s wire JSON, kept for reads until the cache drops `obj`."""
+        wire.remember_json(obj, body)
         kind = contract.kind_of(obj)
         namespace, name = contract.key_of(obj)
         meta = obj.metadata  # type: ignore[attr-defined]
@@ -437,7 +445,7 @@ class SqliteStore(contract.PodMethods):
         key = (change.namespace, change.name)
         deleted = change.type is contract.EventType.DELETED
         if deleted:
-            self._objects.pop((change.kind, *key), None)
+            self._forget((change.kind, *key))
         else:
             self._remember(
                 change.kind, key, _Cached(change.resource_version, change.object, change.attributes)

@@ -33,8 +33,10 @@ from tinykube.api.status import (
     PodStatus,
 )
 from tinykube.api.wire import (
+    forget_json,
     format_time,
     from_wire,
+    metadata_json,
     remember_json,
     to_json,
     to_wire,
@@ -443,7 +445,9 @@ def test_unknown_members_are_refused() -> None:
 def test_json_is_the_wire_form_and_list_items_drop_type_meta(obj: Any) -> None:
     expected = to_wire(obj)
     assert json.loads(to_json(obj)) == expected
+    remember_json(obj, to_json(obj))
     assert to_json(obj) is to_json(obj)  # kept: the second call encodes nothing
+    forget_json(obj)
     item = dict(expected)
     item.pop("kind", None)
     item.pop("apiVersion", None)
@@ -456,3 +460,6 @@ def test_remembered_json_is_what_to_json_answers_for_that_very_object() -> None:
     remember_json(pod, b'{"kind":"Pod","apiVersion":"v1","metadata":{"name":"stored"}}')
     assert to_json(pod, type_meta=False) == b'{"metadata":{"name":"stored"}}'
     assert json.loads(to_json(same))["metadata"] == {"name": "web"}  # an equal object: its own
+    assert metadata_json(pod) is metadata_json(pod)  # kept with the remembered object
+    forget_json(pod)
+    assert json.loads(to_json(pod))["metadata"] == {"name": "web"}  # forgotten: encoded anew

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tinykube.api import wire
 from tinykube.api.meta import ObjectMeta
 from tinykube.api.pod import Container, Pod, PodSpec
 from tinykube.api.status import PodStatus
@@ -162,4 +163,18 @@ def test_kill_9_mid_writes_loses_nothing_committed(tmp_path: Path) -> None:
     assert store.create(pod("after")).metadata.resource_version == str(
         int(store.current_resource_version())
     )
+    store.close()
+
+
+def test_the_json_kept_for_reads_follows_the_object_cache(tmp_path: Path) -> None:
+    """Lists answer with the bytes the store wrote; superseded versions are not kept."""
+    store = sqlite.SqliteStore(tmp_path, object_cache_limit=3)
+    before = len(wire._json_cache)
+    for index in range(5):
+        store.create(pod(f"p{index}"))
+    for phase in ("Pending", "Running", "Succeeded") * 20:
+        store.update_status("Pod", "default", "p0", PodStatus(phase=phase))
+    assert len(wire._json_cache) - before <= 3  # what the cache holds, not every version
+    current = store.get("Pod", "default", "p0")
+    assert wire.to_json(current) == contract.encode(current)
     store.close()
