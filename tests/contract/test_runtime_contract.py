@@ -8,6 +8,7 @@ them, and the CRI cases fail, not skip, when containerd does not answer).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 import os
 from collections.abc import AsyncIterator
@@ -138,6 +139,39 @@ async def test_created_container_carries_its_labels(
     )
     assert container.sandbox_id == sandbox
     assert POD.uid in await runtime.list_pods()
+
+
+async def test_a_container_created_ahead_says_so_and_writes_no_log_until_started(
+    runtime: contract.RuntimeService, tmp_path: Path
+):
+    sandbox = await _sandbox(runtime, tmp_path)
+    config = dataclasses.replace(_config(tmp_path, "init-2", "true"), prepared=True)
+    container_id = await runtime.create_container(sandbox, config)
+    (container,) = (await runtime.pod_snapshot(POD.uid)).containers
+    assert (container.id, container.state, container.prepared) == (
+        container_id,
+        ContainerState.CREATED,
+        True,
+    )
+    assert container.waiting_its_turn
+    # an agent that restarts learns it from the runtime alone
+    if isinstance(runtime, ProcessRuntime | CriRuntime):
+        again = (
+            ProcessRuntime(runtime.root)
+            if isinstance(runtime, ProcessRuntime)
+            else CriRuntime(state_dir=tmp_path / "cri-again", owner="contract-suite")
+        )
+        await again.open()
+        try:
+            (adopted,) = (await again.pod_snapshot(POD.uid)).containers
+            assert (adopted.id, adopted.prepared) == (container_id, True)
+        finally:
+            await again.close()
+    # no log file before the start: a restart count read from the log dir does not count it
+    assert not Path(config.log_path).exists()
+    await runtime.start_container(container_id)
+    exited = await _wait_state(runtime, container_id, ContainerState.EXITED)
+    assert (exited.exit_code, exited.prepared, exited.waiting_its_turn) == (0, True, False)
 
 
 @pytest.mark.parametrize(

@@ -6,13 +6,20 @@ container's failure ends the sync; a sidecar's does not), then app containers. E
 create → start → postStart, with Created/Started events; a failure is remembered as the
 container's waiting reason (CreateContainerConfigError, RunContainerError, PostStartHookError...)
 until a later start succeeds. `terminate` stops running containers in Kubernetes' order.
+
+Once a regular init container runs, the container that follows it is created ahead of its turn
+(`prepare_ahead`, quietly, only with its image present); its start then skips the creation but
+still reports Pulled and Created, as if it were created then. Prepared containers the pod no
+longer needs, or that an earlier agent left behind, are removed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +32,7 @@ from tinykube.api.pod import Container, LifecycleHandler, Pod
 from tinykube.core import environment, restart, terminate
 from tinykube.core.actions import KillReason, PodActions, StartInfo
 from tinykube.core.ids import ContainerID, PodUID, SandboxID
-from tinykube.core.observed import BackoffEntry, PodSnapshot, StartFailure
+from tinykube.core.observed import BackoffEntry, ContainerSnapshot, PodSnapshot, StartFailure
 from tinykube.runtime import contract
 
 
@@ -43,6 +50,23 @@ class NodeSettings:
     image_backoff: restart.BackoffSettings = field(default_factory=restart.BackoffSettings)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreparedContainer:
+    """A container being created, or created, ahead of its turn (`PodActions.prepare`)."""
+
+    info: StartInfo
+    spec_hash: str
+    sandbox_id: SandboxID
+    creation: asyncio.Task[ContainerID | None]  # None: not created (the start will tell why)
+
+    def fits(self, info: StartInfo, spec_hash: str, sandbox_id: SandboxID) -> bool:
+        return (
+            self.info.attempt == info.attempt
+            and self.spec_hash == spec_hash
+            and self.sandbox_id == sandbox_id
+        )
+
+
 @dataclass(slots=True)
 class PodAgentState:
     """What the agent remembers about one pod between syncs."""
@@ -55,6 +79,7 @@ class PodAgentState:
     eviction: str | None = None  # the eviction message, once an emptyDir outgrew its limit
     restart_floors: dict[str, int] | None = None  # read from the log dir on the first sync
     image_backoff: dict[str, BackoffEntry] = field(default_factory=dict)  # by image
+    prepared: dict[str, PreparedContainer] = field(default_factory=dict)  # by container name
 
 
 @dataclass(slots=True)
@@ -104,6 +129,9 @@ class Executor:
             started = await self.start(pod, container, info, sandbox_id, sources, tg)
             if not started and not container.is_sidecar:
                 return
+        # Once the init container runs, not before: creating the next container while it is
+        # being started only slows both down.
+        self.prepare_ahead(pod, actions.prepare, sandbox_id, lambda: sources, tg)
         for info in actions.start:
             await self.start(pod, pod.spec.containers[info.index], info, sandbox_id, sources, tg)
 
@@ -164,6 +192,7 @@ class Executor:
         """Pull the image, create, start and run postStart for one container instance; True on
         success."""
         name = container.name
+        prepared = self.state.prepared.pop(name, None)
         service = self.runtime.image_service
         if service is not None:
             try:
@@ -178,24 +207,29 @@ class Executor:
                     clock=self.clock,
                 )
             except images.ImageError as exc:
+                await self._discard(prepared)
                 # the kubelet's FailedToCreateContainer event names the error, not its text
                 return self._start_failed(
                     pod, name, exc.reason, exc.message, retry=True, event=f"Error: {exc.reason}"
                 )
-        try:
-            config = containers.build_container_config(
-                pod,
-                container,
-                attempt=info.attempt,
-                volumes=self.state.volumes or {},
-                sources=sources,
-                logs_dir=self.node.logs_dir,
-            )
-            container_id = await self.runtime.create_container(sandbox_id, config)
-        except (environment.ConfigError, contract.ConfigError) as exc:
-            return self._start_failed(pod, name, "CreateContainerConfigError", str(exc), retry=True)
-        except contract.RuntimeFailure as exc:
-            return self._start_failed(pod, name, "CreateContainerError", str(exc), retry=True)
+        container_id = await self._use_prepared(prepared, container, info, sandbox_id)
+        if container_id is None:
+            try:
+                config = containers.build_container_config(
+                    pod,
+                    container,
+                    attempt=info.attempt,
+                    volumes=self.state.volumes or {},
+                    sources=sources,
+                    logs_dir=self.node.logs_dir,
+                )
+                container_id = await self.runtime.create_container(sandbox_id, config)
+            except (environment.ConfigError, contract.ConfigError) as exc:
+                return self._start_failed(
+                    pod, name, "CreateContainerConfigError", str(exc), retry=True
+                )
+            except contract.RuntimeFailure as exc:
+                return self._start_failed(pod, name, "CreateContainerError", str(exc), retry=True)
         self.recorder.container_event(
             pod, name, type="Normal", reason="Created", message=f"Created container: {name}"
         )
@@ -231,6 +265,118 @@ class Executor:
                 )
         self.probes.ensure(container, container_id, tg)
         return True
+
+    # --- containers created ahead of their turn ------------------------------------------------
+
+    def prepare_ahead(
+        self,
+        pod: Pod,
+        infos: Iterable[StartInfo],
+        sandbox_id: SandboxID,
+        sources: Callable[[], environment.EnvSources],
+        tg: asyncio.TaskGroup,
+    ) -> None:
+        """Create the containers of `PodActions.prepare` in the background, each once, so that
+        the hand-over to them is only a start. Nothing of it shows (no event, no status) until
+        `start` uses one; a preparation that fails is simply not used."""
+        for info in infos:
+            specs = pod.spec.init_containers if info.is_init else pod.spec.containers
+            container = specs[info.index]
+            spec_hash = restart.container_spec_hash(container)
+            known = self.state.prepared.get(info.name)
+            if known is not None:
+                if known.fits(info, spec_hash, sandbox_id):
+                    continue
+                tg.create_task(self._discard(known))
+            creation = tg.create_task(
+                self._create_ahead(pod, container, info, sandbox_id, sources())
+            )
+            self.state.prepared[info.name] = PreparedContainer(
+                info=info, spec_hash=spec_hash, sandbox_id=sandbox_id, creation=creation
+            )
+
+    async def _create_ahead(
+        self,
+        pod: Pod,
+        container: Container,
+        info: StartInfo,
+        sandbox_id: SandboxID,
+        sources: environment.EnvSources,
+    ) -> ContainerID | None:
+        """Create one container ahead, quietly: only with its image present (nothing is pulled
+        ahead), and any error is left for its start to meet and report."""
+        service = self.runtime.image_service
+        try:
+            if service is not None and await service.image_status(container.image) is None:
+                return None
+            config = containers.build_container_config(
+                pod,
+                container,
+                attempt=info.attempt,
+                volumes=self.state.volumes or {},
+                sources=sources,
+                logs_dir=self.node.logs_dir,
+            )
+            return await self.runtime.create_container(
+                sandbox_id, dataclasses.replace(config, prepared=True)
+            )
+        except Exception:  # never the worker's end: the start meets the error and reports it
+            return None
+
+    async def _use_prepared(
+        self,
+        prepared: PreparedContainer | None,
+        container: Container,
+        info: StartInfo,
+        sandbox_id: SandboxID,
+    ) -> ContainerID | None:
+        """The container prepared for this start, if one fits it (waiting for its creation to
+        finish); one that does not fit is removed."""
+        if prepared is None:
+            return None
+        container_id = await prepared.creation
+        if container_id is None:
+            return None
+        if prepared.fits(info, restart.container_spec_hash(container), sandbox_id):
+            return container_id
+        await self._remove_quietly(container_id)
+        return None
+
+    async def _discard(self, prepared: PreparedContainer | None) -> None:
+        if prepared is None:
+            return
+        container_id = await prepared.creation
+        if container_id is not None:
+            await self._remove_quietly(container_id)
+
+    async def discard_prepared(self) -> None:
+        """Remove every container prepared for this pod and not started (the pod is stopping,
+        or its sandbox is gone)."""
+        prepared = list(self.state.prepared.values())
+        self.state.prepared.clear()
+        for item in prepared:
+            await self._discard(item)
+
+    async def discard_strays(self, snapshot: PodSnapshot) -> None:
+        """Remove prepared containers this agent does not know, such as those an agent that
+        stopped left behind, before a start of the same name and attempt collides with them."""
+        strays: list[ContainerSnapshot] = []
+        for found in snapshot.containers:
+            if not found.waiting_its_turn:
+                continue
+            known = self.state.prepared.get(found.name)
+            if known is None or (
+                known.creation.done()
+                and not known.creation.cancelled()
+                and known.creation.result() != found.id
+            ):
+                strays.append(found)
+        for stray in strays:
+            await self._remove_quietly(stray.id)
+
+    async def _remove_quietly(self, container_id: ContainerID) -> None:
+        with contextlib.suppress(contract.RuntimeFailure):
+            await self.runtime.remove_container(container_id)
 
     def _start_failed(
         self,
@@ -383,6 +529,7 @@ class Executor:
                 group.create_task(stop_one(stop))
 
     async def kill_sandboxes(self, observed: PodSnapshot) -> None:
+        await self.discard_prepared()
         for sandbox in observed.sandboxes:
             with contextlib.suppress(contract.NotFound):
                 await self.runtime.stop_pod_sandbox(sandbox.id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -144,7 +145,9 @@ class PodWorker:
         while True:
             self._wake.clear()
             pod = self.store.get_pod(self.uid)
-            observed = self._observed(pod, await self.runtime.pod_snapshot(self.uid))
+            snapshot = await self.runtime.pod_snapshot(self.uid)
+            await executor.discard_strays(snapshot)
+            observed = self._observed(pod, snapshot)
             probes.pod = pod
             probes.forget({c.id for c in observed.containers if c.state is ContainerState.RUNNING})
             now = self.clock.now()
@@ -199,11 +202,20 @@ class PodWorker:
             if not actions.idle:
                 await executor.apply(pod, actions, observed, self._sources(pod), tg)
                 continue  # observe what the actions did right away
+            sandbox = observed.newest_sandbox()
+            if actions.prepare and sandbox is not None and self._state.volumes is not None:
+                executor.prepare_ahead(
+                    pod, actions.prepare, sandbox.id, functools.partial(self._sources, pod), tg
+                )
             await self._sleep(wakeup)
 
     def _observed(self, pod: Pod, snapshot: PodSnapshot) -> PodSnapshot:
+        """The snapshot the core sees: without containers prepared ahead of their turn."""
         return containers.with_fallback_messages(
-            pod, snapshot, logs_dir=self.node.logs_dir, cache=self._state.log_messages
+            pod,
+            snapshot.without_prepared(),
+            logs_dir=self.node.logs_dir,
+            cache=self._state.log_messages,
         )
 
     async def _sleep(self, until: datetime.datetime | None) -> None:

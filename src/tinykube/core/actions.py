@@ -72,6 +72,10 @@ class PodActions:
     kill: tuple[KillInfo, ...] = ()
     start_init: tuple[StartInfo, ...] = ()
     start: tuple[StartInfo, ...] = ()
+    # Containers to create, not start, while the regular init container before them runs (or
+    # starts in this sync): the ones that follow it once it exits 0, so that the hand-over is
+    # only a start. Never counted in `idle`: preparing is not progress.
+    prepare: tuple[StartInfo, ...] = ()
     waits: tuple[BackoffWait, ...] = ()
     backoff: Mapping[str, BackoffEntry] = field(default_factory=dict)
     next_wakeup: datetime.datetime | None = None

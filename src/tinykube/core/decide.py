@@ -19,6 +19,9 @@ Differences from the kubelet, on purpose: init-container instances are taken fro
 sandbox only (the kubelet purges the others from the runtime when it recreates a sandbox), and
 crash backoff is applied here, where the kubelet applies it while starting (`doBackOff`, with the
 same pre-sync snapshot, so a container in backoff is simply left out of this sync's starts).
+And the container that follows a running regular init container may be created ahead of its
+turn (`PodActions.prepare`), not started: the hand-over is then only a start. The snapshot the
+core sees leaves such containers out until they start (`PodSnapshot.without_prepared`).
 """
 
 from __future__ import annotations
@@ -459,6 +462,9 @@ def _finish(
         for index in plan.start
         if (info := admit(pod.spec.containers[index], index, False)) is not None
     ]
+    prepare: tuple[StartInfo, ...] = ()
+    if plan.kill_pod is None:
+        prepare = _prepare_ahead(pod, observed, agent, start_init=start_init, sandbox_id=sandbox_id)
     wakeups = [wait.until for wait in waits] + retries
     deadline = deadline_at(pod)
     if deadline is not None:
@@ -470,9 +476,70 @@ def _finish(
         kill=tuple(plan.kill),
         start_init=tuple(start_init),
         start=tuple(start),
+        prepare=prepare,
         waits=tuple(waits),
         backoff=backoff,
         next_wakeup=min(wakeups) if wakeups else None,
+    )
+
+
+def _prepare_ahead(
+    pod: Pod,
+    observed: PodSnapshot,
+    agent: AgentState,
+    *,
+    start_init: list[StartInfo],
+    sandbox_id: str | None,
+) -> tuple[StartInfo, ...]:
+    """`PodActions.prepare`: the containers that start once the regular init container that
+    starts in this sync, or runs in the sandbox, exits 0 — the next init container, or the app
+    containers after the last one.
+
+    Only first instances whose early creation cannot be told from a creation on time qualify
+    (`_may_prepare`); the kubelet creates each container right before starting it.
+    """
+    inits = pod.spec.init_containers
+    current = next((info.index for info in start_init if not inits[info.index].is_sidecar), None)
+    if current is None and sandbox_id is not None and not _has_initialized(pod, observed):
+        for index, container in enumerate(inits):
+            latest = _latest_in_sandbox(observed, container.name, sandbox_id)
+            if (
+                not container.is_sidecar
+                and latest is not None
+                and latest.state is ContainerState.RUNNING
+            ):
+                current = index
+    if current is None:
+        return ()
+    following: list[tuple[int, Container, bool]]
+    if current + 1 < len(inits):
+        following = [(current + 1, inits[current + 1], True)]
+    else:
+        following = [
+            (index, container, False) for index, container in enumerate(pod.spec.containers)
+        ]
+    return tuple(
+        StartInfo(
+            name=container.name,
+            index=index,
+            is_init=is_init,
+            attempt=agent.restart_floors.get(container.name, 0),
+        )
+        for index, container, is_init in following
+        if _may_prepare(container, observed, agent)
+    )
+
+
+def _may_prepare(container: Container, observed: PodSnapshot, agent: AgentState) -> bool:
+    """A first instance, with no failed start to report, whose creation has no effect the
+    running init container could see: no subPath (creating a container creates a missing
+    subPath directory, where the init container may be about to write a file) and no pull
+    policy Always (that image is pulled when the container starts)."""
+    return (
+        observed.latest(container.name) is None
+        and container.name not in agent.start_failures
+        and container.image_pull_policy != "Always"
+        and not any(mount.sub_path or mount.sub_path_expr for mount in container.volume_mounts)
     )
 
 

@@ -48,6 +48,13 @@ class ContainerSnapshot:
     signal: int = 0
     reason: str = ""  # runtime's exit reason: Completed, Error, OOMKilled, StartError, ...
     message: str = ""  # termination message
+    # Created ahead of its turn (`PodActions.prepare`): until started, the agent's own business.
+    prepared: bool = False
+
+    @property
+    def waiting_its_turn(self) -> bool:
+        """Created ahead and not started: invisible to decisions and to the pod's status."""
+        return self.prepared and self.state is ContainerState.CREATED
 
     @property
     def succeeded(self) -> bool:
@@ -81,6 +88,17 @@ class PodSnapshot:
         if not self.sandboxes:
             return None
         return max(self.sandboxes, key=lambda sandbox: (sandbox.attempt, sandbox.created_at))
+
+    def without_prepared(self) -> PodSnapshot:
+        """The snapshot as the core must see it: containers created ahead of their turn and not
+        started yet are left out, as if they did not exist (the kubelet creates each container
+        just before starting it)."""
+        if not any(container.waiting_its_turn for container in self.containers):
+            return self
+        return PodSnapshot(
+            sandboxes=self.sandboxes,
+            containers=tuple(c for c in self.containers if not c.waiting_its_turn),
+        )
 
     def instances(self, name: str) -> tuple[ContainerSnapshot, ...]:
         """Every instance of the named container, newest first."""

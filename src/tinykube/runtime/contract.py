@@ -116,6 +116,9 @@ class ContainerConfig:
     stdin: bool = False
     tty: bool = False
     labels: Mapping[str, str] = field(default_factory=dict)
+    # Created ahead of its turn: every snapshot reports it (`ContainerSnapshot.prepared`), so
+    # that an agent that restarts can tell it from a container that failed to start.
+    prepared: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -279,6 +279,7 @@ class FakeRuntime:
                 image=config.image,
                 created_at=self._now(),
                 sandbox_id=sandbox_id,
+                prepared=config.prepared,
             ),
             pod_uid=config.pod.uid,
             config=config,

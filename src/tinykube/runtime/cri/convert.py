@@ -33,6 +33,7 @@ TERMINATION_MESSAGE_PATH = "io.kubernetes.container.terminationMessagePath"  # a
 OWNER = "tinykube.io/owner"  # label: the agent that made it
 IMAGE = "tinykube.io/image"  # annotation: the image as the pod names it
 LOG_DIRECTORY = "tinykube.io/log-directory"  # sandbox annotation
+PREPARED = "tinykube.io/prepared"  # annotation: created ahead of its turn
 
 _CONTAINER_STATES: dict[int, ContainerState] = {
     pb.CONTAINER_CREATED: ContainerState.CREATED,
@@ -118,6 +119,8 @@ def container_config(
         RESTART_COUNT: str(config.attempt),
         IMAGE: config.image,
     }
+    if config.prepared:
+        annotations[PREPARED] = "true"
     mounts = [
         pb.Mount(
             container_path=mount.container_path,
@@ -198,6 +201,7 @@ def container_base(container: pb.Container) -> ContainerSnapshot:
         image_id=container.image_ref,
         created_at=from_nanos(container.created_at) or datetime.datetime.now(datetime.UTC),
         sandbox_id=SandboxID(container.pod_sandbox_id),
+        prepared=annotations.get(PREPARED) == "true",
     )
 
 

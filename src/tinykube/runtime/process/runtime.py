@@ -382,6 +382,7 @@ class ProcessRuntime:
                 "memory_limit_bytes": config.resources.memory_limit_bytes,
             },
             "termination_message_path": config.termination_message_path,
+            "prepared": config.prepared,
         }
         # A fresh directory: no reader can see a half-written file under its final name
         # before the id is returned, and a crash leaves an unparseable file that is ignored.
@@ -557,6 +558,7 @@ class ProcessRuntime:
             "image": config["image"],
             "created_at": _parse(config["created_at"]) or _now(),
             "sandbox_id": SandboxID(config["sandbox_id"]),
+            "prepared": config.get("prepared", False),
         }
         record = monitor.read_exit(state_dir)
         if record is None:
