@@ -7,6 +7,7 @@ Command modules are imported only when needed: `tinykube get pods` or an init co
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from typing import Final
@@ -54,8 +55,16 @@ def main(argv: list[str] | None = None) -> int:
         from tinykube.toolbox import command  # noqa: PLC0415
 
         return command.main(arguments[1:], prog="tinykube toolbox")
-    parser = build_parser(arguments[0] if arguments else None)
-    args = parser.parse_args(arguments)
+    # Importing a command allocates thousands of objects that live as long as the process: the
+    # cyclic collector would only walk them again and again. Collect nothing until they are all
+    # there, then set them aside for good (`gc.freeze`).
+    gc.disable()
+    try:
+        parser = build_parser(arguments[0] if arguments else None)
+        args = parser.parse_args(arguments)
+    finally:
+        gc.freeze()
+        gc.enable()
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
