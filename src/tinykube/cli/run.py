@@ -28,7 +28,7 @@ from tinykube.api.wire import Wire, to_wire
 from tinykube.cli import sources, view
 from tinykube.core import restart
 from tinykube.runtime import contract as runtime_contract
-from tinykube.runtime.cri import runtime as cri_runtime
+from tinykube.runtime.cri import endpoint as cri_endpoint
 
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(h|ms|m|s))+$")
 _PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
@@ -71,9 +71,9 @@ def add_kubelet_flags(parser: argparse.ArgumentParser) -> None:
 def add_cri_endpoint_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cri-endpoint",
-        default=cri_runtime.DEFAULT_ENDPOINT,
+        default=cri_endpoint.DEFAULT_ENDPOINT,
         metavar="URL",
-        help=f"the CRI endpoint of --runtime cri (default {cri_runtime.DEFAULT_ENDPOINT})",
+        help=f"the CRI endpoint of --runtime cri (default {cri_endpoint.DEFAULT_ENDPOINT})",
     )
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import datetime
 import logging
 import os
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
+import msgspec
 from cri_api.v1 import api_pb2 as pb
 from cri_api.v1 import api_pb2_grpc as pb_grpc
 
@@ -44,11 +44,11 @@ from tinykube.core.observed import (
     SandboxSnapshot,
 )
 from tinykube.runtime import contract
-from tinykube.runtime.cri import convert
+from tinykube.runtime.cri import convert, endpoint
 from tinykube.runtime.cri import events as task_events
 from tinykube.runtime.cri.exec import CriExecSession
 
-DEFAULT_ENDPOINT = "unix:///run/containerd/containerd.sock"
+DEFAULT_ENDPOINT = endpoint.DEFAULT_ENDPOINT
 NAMESPACE = "k8s.io"
 MAX_TERMINATION_MESSAGE = 4096  # kubelet MaxContainerTerminationMessageLength
 SIGKILL_EXIT = 137
@@ -499,7 +499,7 @@ class CriRuntime:
                 known = (convert.from_nanos(status.started_at), status.image_ref)
                 self._running[cid] = known
             started_at, image_ref = known
-            return dataclasses.replace(base, started_at=started_at, image_id=image_ref)
+            return msgspec.structs.replace(base, started_at=started_at, image_id=image_ref)
         return base
 
     def _exited(self, base: ContainerSnapshot, status: pb.ContainerStatus) -> ContainerSnapshot:
@@ -508,7 +508,7 @@ class CriRuntime:
         written = self._termination_message(status)
         if written:
             message = f"{message}: {written}" if message else written
-        return dataclasses.replace(
+        return msgspec.structs.replace(
             base,
             state=ContainerState.EXITED,
             image_id=status.image_ref or base.image_id,
@@ -526,7 +526,7 @@ class CriRuntime:
     ) -> ContainerSnapshot:
         """What containerd's status will say in ~40 ms, from the exit event (see the module
         docstring); only exits other than SIGKILL get here, so the reason is plain."""
-        return dataclasses.replace(
+        return msgspec.structs.replace(
             base,
             state=ContainerState.EXITED,
             image_id=status.image_ref or base.image_id,

@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from tinykube import __version__
 from tinykube.core.ids import ContainerID, PodUID, SandboxID
 from tinykube.core.observed import (
     ContainerSnapshot,
@@ -83,6 +84,7 @@ class ProcessRuntime:
     """The embedded default runtime (see the module docstring)."""
 
     name = "tinykube"
+    version = __version__
     image_service: contract.ImageService | None = None  # runs commands, not images
 
     def __init__(self, root: Path, *, new_pid_namespace: bool = True) -> None:
