@@ -16,8 +16,9 @@ Ports of, and kept in step with:
   rules and libyaml's emitter, 2 spaces, lines folded at 80 columns).
 
 Everything here is pure: the current time is an argument. Neighbours: the model (`api.pod`,
-`api.status`, `api.wire`) feeds it; `server` uses `POD_COLUMNS` and `PodRow.table_cells` for
-`as=Table` responses and `cli` uses the text renderings.
+`api.status`, `api.wire`) feeds it; `server` uses `POD_COLUMNS` and `pod_row_basis` (kept per
+stored pod, AGE and RESTARTS formatted per request) for `as=Table` responses and `cli` uses
+the text renderings.
 """
 
 from __future__ import annotations
@@ -465,8 +466,69 @@ def _row_conditions(phase: str) -> tuple[TableRowCondition, ...]:
     return ()
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class PodRowBasis:
+    """What `printPod` reads from the pod alone: the same at any time for one version of it.
+
+    Only AGE and the "(5m ago)" of RESTARTS depend on the time; `at(now)` adds them. A server
+    keeps the basis per stored object and formats just those two cells per request.
+    """
+
+    name: str
+    namespace: str
+    ready: str
+    status: str
+    restart_count: int
+    last_restart: datetime.datetime | None
+    """The latest `lastState.terminated.finishedAt` (never Go's zero time), or None."""
+    created: datetime.datetime | None
+    ip: str
+    node: str
+    nominated_node: str
+    readiness_gates: str
+    labels: str
+    conditions: tuple[TableRowCondition, ...]
+
+    @property
+    def timeless_restarts(self) -> str | None:
+        """The RESTARTS text when no "(... ago)" suffix makes it depend on the time."""
+        if self.restart_count != 0 and self.last_restart is not None:
+            return None
+        return str(self.restart_count)
+
+    def restarts_at(self, now: datetime.datetime) -> str:
+        timeless = self.timeless_restarts
+        if timeless is not None:
+            return timeless
+        return f"{self.restart_count} ({_since(self.last_restart, now)} ago)"
+
+    def age_at(self, now: datetime.datetime) -> str:
+        return _since(self.created, now)
+
+    def at(self, now: datetime.datetime) -> PodRow:
+        return PodRow(
+            name=self.name,
+            namespace=self.namespace,
+            ready=self.ready,
+            status=self.status,
+            restarts=self.restarts_at(now),
+            age=self.age_at(now),
+            ip=self.ip,
+            node=self.node,
+            nominated_node=self.nominated_node,
+            readiness_gates=self.readiness_gates,
+            labels=self.labels,
+            conditions=self.conditions,
+        )
+
+
 def pod_row(pod: Pod, *, now: datetime.datetime) -> PodRow:
     """The `kubectl get pods` row of `pod` at time `now` (timezone-aware), as `printPod`."""
+    return pod_row_basis(pod).at(now)
+
+
+def pod_row_basis(pod: Pod) -> PodRowBasis:
+    """Everything of `pod_row` but the time-dependent text (see `PodRowBasis`)."""
     status = pod.status
     tally = _Tally(reason=_initial_reason(status))
     sidecars = _Tally(reason="")
@@ -478,17 +540,15 @@ def pod_row(pod: Pod, *, now: datetime.datetime) -> PodRow:
             tally.reason = "Unknown"
         elif status.phase not in (PodPhase.SUCCEEDED, PodPhase.FAILED):
             tally.reason = "Terminating"
-    restarts = str(tally.restarts)
-    if tally.restarts != 0 and tally.last_restart is not None:
-        restarts = f"{tally.restarts} ({_since(tally.last_restart, now)} ago)"
     total = len(pod.spec.containers) + sum(1 for c in pod.spec.init_containers if c.is_sidecar)
-    return PodRow(
+    return PodRowBasis(
         name=pod.metadata.name,
         namespace=pod.metadata.namespace,
         ready=f"{tally.ready}/{total}",
         status=tally.reason,
-        restarts=restarts,
-        age=_since(pod.metadata.creation_timestamp, now),
+        restart_count=tally.restarts,
+        last_restart=tally.last_restart,
+        created=pod.metadata.creation_timestamp,
         ip=_pod_ip(status) or "<none>",
         node=pod.spec.node_name or "<none>",
         nominated_node=status.nominated_node_name or "<none>",

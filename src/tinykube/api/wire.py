@@ -168,7 +168,9 @@ def to_wire(value: Any, *, micro: bool = False) -> Any:
 # The JSON of the objects a store holds, kept while it holds them (objects are immutable): a
 # store calls `remember_json` when it writes or reads an object and `forget_json` when it
 # drops it from its cache, so listing the same pods again costs a lookup, not a walk of every
-# field. The limit only bounds what a store might fail to forget.
+# field. What is derived from such an object (its list-item JSON, its metadata's JSON, its Table
+# row: `kept_with`) is kept in the same entry, so it goes when the object goes. The limit only
+# bounds what a store might fail to forget.
 _JSON_CACHE_LIMIT: Final = 20_000
 _TYPE_META: Final = re.compile(rb'^\{"kind":"[^"]*","apiVersion":"[^"]*",?')
 
@@ -178,6 +180,7 @@ class _Encoded:
     value: Wire  # held, so that its id is not reused while the entry exists
     body: bytes
     metadata: bytes | None = None
+    derived: dict[Callable[[Any], Any], Any] | None = None  # see `kept_with`
 
 
 _json_cache: dict[int, _Encoded] = {}
@@ -204,9 +207,17 @@ def to_json(value: Wire, *, type_meta: bool = True) -> bytes:
     """The JSON of a model object, as `to_wire` writes it (`type_meta=False`: without `kind`
     and `apiVersion`, as list items are written); the remembered bytes when there are some."""
     entry = _remembered(value)
-    encoded = entry.body if entry is not None else msgspec.json.encode(to_wire(value))
-    if type_meta:
-        return encoded
+    if entry is not None:
+        return entry.body if type_meta else kept_with(value, _list_item_json)
+    encoded = msgspec.json.encode(to_wire(value))
+    return encoded if type_meta else _without_type_meta(encoded)
+
+
+def _list_item_json(value: Wire) -> bytes:
+    return _without_type_meta(to_json(value))
+
+
+def _without_type_meta(encoded: bytes) -> bytes:
     match = _TYPE_META.match(encoded)
     if match is None:
         return encoded
@@ -223,6 +234,25 @@ def metadata_json(value: Wire) -> bytes:
     if entry is not None:
         entry.metadata = encoded
     return encoded
+
+
+D = typing.TypeVar("D")
+
+
+def kept_with(value: Wire, derive: Callable[[Any], D]) -> D:
+    """`derive(value)`, computed once and kept with a remembered object (so it lives exactly
+    as long as the object's JSON: until the store forgets it); computed afresh for others.
+    `derive` must depend on nothing but the object, which is immutable."""
+    entry = _remembered(value)
+    if entry is None:
+        return derive(value)
+    if entry.derived is None:
+        entry.derived = {}
+    elif derive in entry.derived:
+        kept: D = entry.derived[derive]
+        return kept
+    made = entry.derived[derive] = derive(value)
+    return made
 
 
 def _decode_hook(kind: type, value: Any) -> Any:

@@ -1,17 +1,21 @@
 """Server-side printing: objects as `meta.k8s.io/v1` Tables, as the apiserver's TableConvertor.
 
-Pods use `api.printers` (`POD_COLUMNS`, `pod_row`); ConfigMaps, Secrets and Namespaces have the
-apiserver's own small printers (NAME DATA AGE, NAME TYPE DATA AGE, NAME STATUS AGE); Events use
-the apiserver's default convertor (`Name`, `Created At`) for now. Each row carries the object
-as kubectl asks (`includeObject`: `Metadata` by default, a PartialObjectMetadata; `Object`;
-`None`), since kubectl reads the namespace and labels columns from it.
+Pods use `api.printers` (`POD_COLUMNS`, `pod_row_basis`); ConfigMaps, Secrets and Namespaces
+have the apiserver's own small printers (NAME DATA AGE, NAME TYPE DATA AGE, NAME STATUS AGE);
+Events use the apiserver's default convertor (`Name`, `Created At`) for now. Each row carries
+the object as kubectl asks (`includeObject`: `Metadata` by default, a PartialObjectMetadata;
+`Object`; `None`), since kubectl reads the namespace and labels columns from it.
+
+A pod's row is written as JSON straight from pieces kept with the stored pod (`wire.kept_with`,
+so they go when the store drops that version): everything but AGE and the "(5m ago)" of
+RESTARTS, which are formatted per request, once per distinct timestamp.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import msgspec
 
@@ -201,18 +205,84 @@ def _row_object(obj: wire.Wire, include: str) -> dict[str, Any] | None:
 
 
 def _row(kind: str, obj: wire.Wire, *, now: datetime.datetime, include: str) -> dict[str, Any]:
-    row: dict[str, Any]
-    if isinstance(obj, Pod):
-        pod_row = printers.pod_row(obj, now=now)
-        row = {"cells": list(pod_row.table_cells())}
-        if pod_row.conditions:
-            row["conditions"] = [c.to_wire() for c in pod_row.conditions]
-    else:
-        row = {"cells": _ROWS.get(kind, _default_row)(obj, now)}
+    row: dict[str, Any] = {"cells": _ROWS.get(kind, _default_row)(obj, now)}
     row_object = _row_object(obj, include)
     if row_object is not None:
         row["object"] = row_object
     return row
+
+
+class _PodRowJson(NamedTuple):
+    """A pod's Table row as JSON around its time-dependent cells, kept per stored object.
+
+    The row is `{"cells":[NAME,READY,STATUS,RESTARTS,AGE,IP,NODE,NOMINATED,GATES]`, then
+    `"conditions"` and `"object"` when present, exactly as msgspec writes the row's dict.
+    """
+
+    basis: printers.PodRowBasis
+    head: bytes  # up to the RESTARTS cell
+    restarts: bytes | None  # the RESTARTS cell when it does not depend on the time
+    tail: bytes  # after the AGE cell, through "conditions"
+    end_with_metadata: bytes  # `tail`, then the PartialObjectMetadata object, to the row's end
+
+
+_PARTIAL_METADATA: Final = (
+    b',"object":{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":'
+)
+
+
+def _pod_row_json(pod: Pod) -> _PodRowJson:
+    basis = printers.pod_row_basis(pod)
+    encode = msgspec.json.encode
+    head = b'{"cells":[' + b",".join(encode(c) for c in (basis.name, basis.ready, basis.status))
+    after = (basis.ip, basis.node, basis.nominated_node, basis.readiness_gates)
+    tail = b"," + b",".join(encode(c) for c in after) + b"]"
+    if basis.conditions:
+        tail += b',"conditions":' + encode([c.to_wire() for c in basis.conditions])
+    timeless = basis.timeless_restarts
+    return _PodRowJson(
+        basis=basis,
+        head=head + b",",
+        restarts=None if timeless is None else encode(timeless),
+        tail=tail,
+        end_with_metadata=b"".join((tail, _PARTIAL_METADATA, wire.metadata_json(pod), b"}}")),
+    )
+
+
+class _Clock:
+    """AGE and RESTARTS texts at one `now`, as JSON strings, each computed once per request
+    (the pods of a list mostly share their creation second)."""
+
+    def __init__(self, now: datetime.datetime) -> None:
+        self.now = now
+        self._ages: dict[datetime.datetime | None, bytes] = {}
+        self._restarts: dict[tuple[int, datetime.datetime | None], bytes] = {}
+
+    def age(self, basis: printers.PodRowBasis) -> bytes:
+        text = self._ages.get(basis.created)
+        if text is None:
+            text = self._ages[basis.created] = msgspec.json.encode(basis.age_at(self.now))
+        return text
+
+    def restarts(self, basis: printers.PodRowBasis) -> bytes:
+        key = (basis.restart_count, basis.last_restart)
+        text = self._restarts.get(key)
+        if text is None:
+            text = self._restarts[key] = msgspec.json.encode(basis.restarts_at(self.now))
+        return text
+
+
+def _pod_row(pod: Pod, *, clock: _Clock, include: str, out: list[bytes]) -> None:
+    """Append the JSON of `pod`'s row to `out`."""
+    kept = wire.kept_with(pod, _pod_row_json)
+    restarts = kept.restarts if kept.restarts is not None else clock.restarts(kept.basis)
+    out += (kept.head, restarts, b",", clock.age(kept.basis))
+    if include == "None":
+        out += (kept.tail, b"}")
+    elif include == "Object":
+        out += (kept.tail, b',"object":', msgspec.json.encode(wire.to_wire(pod)), b"}")
+    else:
+        out.append(kept.end_with_metadata)
 
 
 def columns(kind: str) -> tuple[printers.TableColumnDefinition, ...]:
@@ -230,11 +300,21 @@ def table(
     list_meta: dict[str, Any] | None = None,
     with_columns: bool = True,
 ) -> dict[str, Any]:
-    """A Table of `objects` (`with_columns=False` for watch events after the first)."""
+    """A Table of `objects` (`with_columns=False` for watch events after the first); its rows
+    are JSON already (one `msgspec.Raw`), pod rows built from what is kept per stored pod."""
+    clock = _Clock(now)
+    out: list[bytes] = []
+    for obj in objects:
+        out.append(b"," if out else b"[")
+        if isinstance(obj, Pod):
+            _pod_row(obj, clock=clock, include=include, out=out)
+        else:
+            out.append(msgspec.json.encode(_row(kind, obj, now=now, include=include)))
+    out.append(b"]" if out else b"[]")
     return {
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
         "metadata": list_meta or {},
         "columnDefinitions": [c.to_wire() for c in columns(kind)] if with_columns else None,
-        "rows": [_row(kind, obj, now=now, include=include) for obj in objects],
+        "rows": msgspec.Raw(b"".join(out)),
     }

@@ -19,6 +19,12 @@ calls `reclaim_space` (at most `RECLAIM_PAGES` per call, so no call blocks long)
 itself stays within `history_limit` changes and `history_seconds` of age (`_compact_nowait`),
 and `journal_size_limit` truncates the WAL file after checkpoints.
 
+Reads: a list page reads the keys and resourceVersions of its rows, the bodies only of those
+the object cache (decoded objects by key, exact while this process is the only writer) does not
+hold at their current version, and counts the rest on the key index. Each object row fills a
+4 KiB page of its own, so the page cache may grow to `PAGE_CACHE_KIB` (SQLite's default of
+2 MiB holds some 500 rows): listing 1,000 pods again then reads no page from the file.
+
 Watches are fanned out in-process: a write wakes the open watches of its kind directly (see
 store.watch); the newest changes are also kept decoded in memory, so watchers near the head do
 not re-read SQLite. Another process writing the same file is not supported.
@@ -46,11 +52,14 @@ from tinykube.store.memory import new_uid, utc_now
 
 W = TypeVar("W", bound=wire.Wire)
 Key = tuple[str, str]
+_KeyRevision = tuple[str, str, int]  # (namespace, name, resourceVersion) of a row
 
 FILE_NAME: Final = "tinykube.db"
 RECLAIM_PAGES: Final = 4096  # pages given back per `reclaim_space` call (16 MiB of 4 KiB pages)
 WAL_SIZE_LIMIT: Final = 64 * 1024 * 1024
+PAGE_CACHE_KIB: Final = 32 * 1024  # the page cache grows up to this (SQLite's default: 2 MiB)
 _INCREMENTAL: Final = 2  # PRAGMA auto_vacuum value
+_READ_ONE_BY_ONE: Final = 32  # a list reads up to this many uncached bodies by key, more by range
 
 
 def migrations() -> builtins.list[tuple[int, str]]:
@@ -136,6 +145,7 @@ class SqliteStore(contract.PodMethods):
             self._use_incremental_vacuum()  # first: a new file takes it before anything else
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
             self._db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             self._migrate()
             counters = dict(self._db.execute("SELECT name, value FROM counters").fetchall())
@@ -257,66 +267,38 @@ class SqliteStore(contract.PodMethods):
         limit: int = 0,
         continue_token: str = "",
     ) -> contract.ListResult:
+        """One page in key order, reading only what the page needs: the keys and
+        resourceVersions of its rows (plus one, to know whether more follow), the bodies of
+        rows the object cache does not hold at their current version, and an index-only count
+        of the rest for `remainingItemCount`. No write can come between these reads (one
+        event loop, one writer), so the page and its count agree."""
         contract.info_for(kind)
         selector = selectors.parse(
             kind, label_selector=label_selector, field_selector=field_selector
         )
         revision = self._revision
-        sql = (
-            "SELECT namespace, name, resource_version, attributes, body FROM objects WHERE kind = ?"
-        )
+        where = "kind = ?"
         params: builtins.list[Any] = [kind]
         if namespace is not None:
-            sql += " AND namespace = ?"
+            where += " AND namespace = ?"
             params.append(namespace)
         if continue_token:
             revision, last = contract.decode_continue(continue_token, scoped_namespace=namespace)
-            sql += " AND (namespace, name) > (?, ?)"
-            params.extend(last)
-        sql += " ORDER BY namespace, name"
+            where, params = _after(where, params, last, scoped=namespace is not None)
         with _guard("list"):
-            rows = self._db.execute(sql, params).fetchall()
-        with _gc_paused():
-            return self._page(
-                kind, rows, selector, limit=limit, namespace=namespace, revision=revision
-            )
-
-    def _page(
-        self,
-        kind: str,
-        rows: builtins.list[tuple[str, str, int, bytes, bytes]],
-        selector: selectors.Selector,
-        *,
-        limit: int,
-        namespace: str | None,
-        revision: int,
-    ) -> contract.ListResult:
-        page: builtins.list[wire.Wire] = []
-        last_key: Key = ("", "")
-        more = 0
-        for row_namespace, row_name, row_revision, attributes, body in rows:
-            key = (row_namespace, row_name)
-            if not selector.empty:
-                cached = self._objects.get((kind, *key))
-                if cached is not None and cached.revision == row_revision:
-                    found = cached.attributes
-                else:
-                    found = _attributes(attributes)
-                if not selector.matches(found):
-                    continue
-            if limit <= 0 or len(page) < limit:
-                page.append(self._load(kind, key, row_revision, attributes, body).object)
-                last_key = key
-                continue
-            more += 1
-            if not selector.empty:
-                break  # remainingItemCount is not reported with selectors
+            if selector.empty:
+                rows, more = self._page_keys(where, params, limit, scoped=namespace is not None)
+            else:
+                rows, more = self._matching_keys(kind, where, params, selector, limit)
+            with _gc_paused():
+                page = self._load_many(kind, rows)
         token = ""
         if more:
+            last_namespace, last_name, _ = rows[-1]
             token = contract.encode_continue(
                 resource_version=revision,
-                namespace=last_key[0],
-                name=last_key[1],
+                namespace=last_namespace,
+                name=last_name,
                 scoped=namespace is not None,
             )
         return contract.ListResult(
@@ -325,6 +307,98 @@ class SqliteStore(contract.PodMethods):
             continue_token=token,
             remaining=more if more and selector.empty else None,
         )
+
+    def _page_keys(
+        self, where: str, params: builtins.list[Any], limit: int, *, scoped: bool
+    ) -> tuple[builtins.list[_KeyRevision], int]:
+        """The page's `(namespace, name, resourceVersion)` rows and how many rows follow it."""
+        sql = f"SELECT namespace, name, resource_version FROM objects WHERE {where}"
+        sql += " ORDER BY namespace, name"
+        if limit <= 0:
+            return self._db.execute(sql, params).fetchall(), 0
+        rows: builtins.list[_KeyRevision] = self._db.execute(
+            f"{sql} LIMIT ?", [*params, limit + 1]
+        ).fetchall()
+        if len(rows) <= limit:
+            return rows, 0
+        del rows[limit:]
+        last_namespace, last_name, _ = rows[-1]
+        rest, rest_params = _after(where, params, (last_namespace, last_name), scoped=scoped)
+        (more,) = self._db.execute(
+            f"SELECT COUNT(*) FROM objects WHERE {rest}", rest_params
+        ).fetchone()  # by the key index alone
+        return rows, int(more)
+
+    def _matching_keys(
+        self,
+        kind: str,
+        where: str,
+        params: builtins.list[Any],
+        selector: selectors.Selector,
+        limit: int,
+    ) -> tuple[builtins.list[_KeyRevision], int]:
+        """The page's rows matching `selector`, and 1 if another match follows (with a
+        selector the rest is not counted: remainingItemCount is not reported)."""
+        cursor = self._db.execute(
+            "SELECT namespace, name, resource_version, attributes FROM objects"
+            f" WHERE {where} ORDER BY namespace, name",
+            params,
+        )
+        rows: builtins.list[_KeyRevision] = []
+        try:
+            for row_namespace, row_name, row_revision, attributes in cursor:
+                cached = self._objects.get((kind, row_namespace, row_name))
+                if cached is not None and cached.revision == row_revision:
+                    found = cached.attributes
+                else:
+                    found = _attributes(attributes)
+                if not selector.matches(found):
+                    continue
+                if 0 < limit <= len(rows):
+                    return rows, 1
+                rows.append((row_namespace, row_name, row_revision))
+        finally:
+            cursor.close()  # ends the read: an unfinished statement would hold the snapshot
+        return rows, 0
+
+    def _load_many(self, kind: str, rows: builtins.list[_KeyRevision]) -> builtins.list[wire.Wire]:
+        """The objects of `rows` (keys at their listed resourceVersion): from the cache, the
+        bodies of the others read one by one when few, by one range scan when many."""
+        objects = self._objects
+        found: builtins.list[wire.Wire | None] = []
+        missing: dict[Key, int] = {}  # key -> its index in `found`
+        for row_namespace, row_name, row_revision in rows:
+            cached = objects.get((kind, row_namespace, row_name))
+            if cached is None or cached.revision != row_revision:
+                missing[(row_namespace, row_name)] = len(found)
+                found.append(None)
+            else:
+                found.append(cached.object)
+        if len(missing) > _READ_ONE_BY_ONE:
+            keys = builtins.list(missing)
+            first, last = keys[0], keys[-1]
+            bodies = self._db.execute(
+                "SELECT namespace, name, resource_version, attributes, body FROM objects"
+                " WHERE kind = ? AND (namespace, name) BETWEEN (?, ?) AND (?, ?)"
+                " ORDER BY namespace, name",
+                (kind, *first, *last),
+            )
+            for row_namespace, row_name, row_revision, attributes, body in bodies:
+                index = missing.get((row_namespace, row_name))
+                if index is not None:
+                    loaded = self._load(
+                        kind, (row_namespace, row_name), row_revision, attributes, body
+                    )
+                    found[index] = loaded.object
+        else:
+            for key, index in missing.items():
+                row_revision, attributes, body = self._db.execute(
+                    "SELECT resource_version, attributes, body FROM objects"
+                    " WHERE kind = ? AND namespace = ? AND name = ?",
+                    (kind, *key),
+                ).fetchone()
+                found[index] = self._load(kind, key, row_revision, attributes, body).object
+        return [obj for obj in found if obj is not None]
 
     # --- writes ------------------------------------------------------------------------------
 
@@ -646,6 +720,16 @@ class SqliteStore(contract.PodMethods):
             self.delete(kind, *contract.key_of(stored))
             return self._create(obj, keep_system_fields=keep_system_fields)
         return self.update(obj, expected_resource_version="")
+
+
+def _after(
+    where: str, params: builtins.list[Any], last: Key, *, scoped: bool
+) -> tuple[str, builtins.list[Any]]:
+    """`where` narrowed to the keys after `last`; within one namespace as `name > ?`, which
+    SQLite walks in index order (a row-value bound there makes it sort the whole namespace)."""
+    if scoped:
+        return f"{where} AND name > ?", [*params, last[1]]
+    return f"{where} AND (namespace, name) > (?, ?)", [*params, *last]
 
 
 def _key(kind: str, namespace: str, name: str) -> Key:

@@ -1048,6 +1048,22 @@ def test_pod_table(options: dict[str, bool], expected: str) -> None:
     assert printers.pod_table(rows, **options) == expected
 
 
+def test_pod_row_basis_leaves_only_age_and_the_last_restart_to_the_time() -> None:
+    restarted, initializing = TABLE_PODS
+    basis = printers.pod_row_basis(restarted)
+    assert basis.timeless_restarts is None  # "1 (4m ago)" depends on the time
+    assert basis.at(NOW) == printers.pod_row(restarted, now=NOW)
+    later = basis.at(NOW + datetime.timedelta(hours=1))
+    assert later.cells(wide=False) == (
+        "web-7d9f8c6b5-x2k4p",
+        "1/1",
+        "Running",
+        "1 (64m ago)",
+        "65m",
+    )
+    assert printers.pod_row_basis(initializing).timeless_restarts == "0"
+
+
 def test_tabulate_min_width_and_escapes() -> None:
     # Columns are at least 6 wide; line breaks cut a cell ("..."), ESC shows as "^[".
     assert printers.tabulate(["A", "B"], [["x", "multi\nline"], ["y", "\x1b[31mred"]]) == (

@@ -36,6 +36,7 @@ from tinykube.api.wire import (
     forget_json,
     format_time,
     from_wire,
+    kept_with,
     metadata_json,
     remember_json,
     to_json,
@@ -463,3 +464,29 @@ def test_remembered_json_is_what_to_json_answers_for_that_very_object() -> None:
     assert metadata_json(pod) is metadata_json(pod)  # kept with the remembered object
     forget_json(pod)
     assert json.loads(to_json(pod))["metadata"] == {"name": "web"}  # forgotten: encoded anew
+
+
+def test_derived_values_are_kept_exactly_while_the_json_is() -> None:
+    pod = Pod(metadata=ObjectMeta(name="web"), spec=PodSpec(containers=()))
+    calls: list[str] = []
+
+    def name_of(value: Pod) -> str:
+        calls.append(value.metadata.name)
+        return value.metadata.name
+
+    assert kept_with(pod, name_of) == "web"  # not remembered: derived every time
+    assert kept_with(pod, name_of) == "web"
+    assert len(calls) == 2
+    remember_json(pod, to_json(pod))
+    assert (kept_with(pod, name_of), kept_with(pod, name_of)) == ("web", "web")
+    assert len(calls) == 3  # once while remembered
+    item = to_json(pod, type_meta=False)
+    assert to_json(pod, type_meta=False) is item  # the list item form is kept too
+    assert json.loads(item) == {
+        "metadata": {"name": "web"},
+        "spec": {"containers": []},
+        "status": {},
+    }
+    forget_json(pod)
+    assert kept_with(pod, name_of) == "web"
+    assert len(calls) == 4  # forgotten with the JSON
