@@ -333,6 +333,8 @@ async def cleanup_pod(runtime: runtime_contract.RuntimeService, state: Path, uid
 
 
 # --- the daemon ------------------------------------------------------------------------------
+
+
 class ServeSettings(msgspec.Struct, frozen=True, kw_only=True):
     data_dir: Path
     listen: str | None = None  # HOST:PORT served over TLS with the token; the unix socket always

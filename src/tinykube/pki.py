@@ -30,10 +30,10 @@ import os
 import secrets
 import ssl
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import msgspec
 from cryptography import exceptions, x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -52,8 +52,7 @@ class CredentialsMissing(Exception):
     """No daemon ever ran with this data dir (or its credentials were removed)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Credentials:
+class Credentials(msgspec.Struct, frozen=True, kw_only=True):
     """Where the credentials are, and the two values clients need (CA and token)."""
 
     ca_cert_pem: bytes

@@ -8,12 +8,12 @@ them, and the CRI cases fail, not skip, when containerd does not answer).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from tinykube.core.ids import ContainerID, PodUID, SandboxID
@@ -145,7 +145,7 @@ async def test_a_container_created_ahead_says_so_and_writes_no_log_until_started
     runtime: contract.RuntimeService, tmp_path: Path
 ):
     sandbox = await _sandbox(runtime, tmp_path)
-    config = dataclasses.replace(_config(tmp_path, "init-2", "true"), prepared=True)
+    config = msgspec.structs.replace(_config(tmp_path, "init-2", "true"), prepared=True)
     container_id = await runtime.create_container(sandbox, config)
     (container,) = (await runtime.pod_snapshot(POD.uid)).containers
     assert (container.id, container.state, container.prepared) == (

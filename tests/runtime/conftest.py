@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from tinykube.runtime.process import monitor
@@ -61,7 +62,7 @@ class Harness:
             new_ipc=True,
             notify_socket=self.notify_path,
         )
-        return dataclasses.replace(base, **overrides)  # type: ignore[arg-type]
+        return msgspec.structs.replace(base, **overrides)
 
     def launch(self, *args: str, **overrides: object) -> Launched:
         return self.launch_spec(self.spec(*args, **overrides))

@@ -9,7 +9,6 @@ as the kubelet's container log manager does it (`<log>.<YYYYMMDD-HHMMSS>`, MaxFi
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import signal
@@ -20,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from tests.runtime.conftest import Harness, Launched
@@ -318,7 +318,7 @@ def test_long_state_dir_paths(harness: Harness) -> None:
     deep = spec.state_dir / ("d" * 60) / ("e" * 60)  # control.sock beyond sun_path's 108 bytes
     deep.mkdir(parents=True)
     container = harness.launch_spec(
-        dataclasses.replace(spec, state_dir=deep, log_path=deep / "0.log")
+        msgspec.structs.replace(spec, state_dir=deep, log_path=deep / "0.log")
     )
     harness.wait_started(container)
     monitor.send_signal(deep, signal.SIGKILL)

@@ -8,9 +8,10 @@ CFS quota from the limit); the log path as `<pod log dir>/<container>/<restartCo
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
+
+import msgspec
 
 from tinykube.agent.volumes import PreparedVolume
 from tinykube.api.pod import Container, Pod
@@ -214,8 +215,8 @@ def with_fallback_messages(
             if message is None:
                 path = container_log_path(logs_dir, pod, instance.name, instance.attempt)
                 message = cache[instance.id] = log_tail(path)
-            containers.append(dataclasses.replace(instance, message=message))
+            containers.append(msgspec.structs.replace(instance, message=message))
             changed = True
         else:
             containers.append(instance)
-    return dataclasses.replace(observed, containers=tuple(containers)) if changed else observed
+    return msgspec.structs.replace(observed, containers=tuple(containers)) if changed else observed

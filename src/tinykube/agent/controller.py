@@ -24,7 +24,6 @@ import datetime
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import msgspec
 
@@ -42,8 +41,7 @@ _TERMINAL = frozenset({"Succeeded", "Failed"})
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
-@dataclass(slots=True)
-class PodController:
+class PodController(msgspec.Struct):
     store: contract.ObjectStore
     agent: Agent
     runtime: runtime_contract.RuntimeService
@@ -53,9 +51,9 @@ class PodController:
     clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC)
     allocatable: admission.Allocatable | None = None  # None: every pod is admitted
     shutting_down: bool = False  # set while the daemon drains: new pods are rejected
-    _finished: set[PodUID] = field(default_factory=set)
-    _admitted: dict[PodUID, admission.Requests] = field(default_factory=dict)
-    _usage: admission.NodeUsage = field(default_factory=admission.NodeUsage)
+    _finished: set[PodUID] = msgspec.field(default_factory=set)
+    _admitted: dict[PodUID, admission.Requests] = msgspec.field(default_factory=dict)
+    _usage: admission.NodeUsage = msgspec.field(default_factory=admission.NodeUsage)
 
     def _ours(self, pod: Pod) -> bool:
         return pod.spec.node_name in ("", self.node_name)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-from dataclasses import dataclass
 
 import msgspec
 
@@ -37,8 +36,7 @@ DRAIN_MARGIN = 10.0  # seconds beyond the cap: preStop start-up, sidecars, the f
 _ATTEMPTS = 3
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DrainReport:
+class DrainReport(msgspec.Struct, frozen=True, kw_only=True):
     pods: int  # pods asked to stop
     killed: int  # pods still running at the deadline, killed
 

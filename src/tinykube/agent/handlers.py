@@ -13,7 +13,8 @@ import contextlib
 import datetime
 import ssl
 import urllib.parse
-from dataclasses import dataclass
+
+import msgspec
 
 from tinykube.api import field, protowire
 from tinykube.api.pod import Container, HTTPGetAction, IntOrString
@@ -26,8 +27,7 @@ USER_AGENT = f"kube-probe/{KUBE_VERSION}"  # probes; hooks say kube-lifecycle (`
 MAX_OUTPUT = 10 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class HandlerResult:
+class HandlerResult(msgspec.Struct, frozen=True):
     success: bool
     output: str  # what a probe event shows: the command's output, or the failure
     error: str = ""  # the Go error of a failed handler, for lifecycle hook messages

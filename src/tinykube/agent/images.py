@@ -20,7 +20,8 @@ import binascii
 import datetime
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from tinykube.agent.clock import Clock
 from tinykube.agent.recorder import Recorder
@@ -44,8 +45,7 @@ class ImageError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PullSecrets:
+class PullSecrets(msgspec.Struct, frozen=True, kw_only=True):
     """Credentials from the pod's imagePullSecrets, and the names that could not be used."""
 
     auths: tuple[contract.RegistryAuth, ...] = ()

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+
+import msgspec
 
 from tinykube.agent import handlers
 from tinykube.agent.recorder import Recorder
@@ -52,8 +53,7 @@ async def run_handler(
     return handlers.HandlerResult(False, "probe has no handler")
 
 
-@dataclass(slots=True)
-class ProbeManager:
+class ProbeManager(msgspec.Struct):
     """The probe workers of one pod, and their latest results by container instance."""
 
     pod: Pod
@@ -61,8 +61,8 @@ class ProbeManager:
     recorder: Recorder
     on_change: Callable[[], None]
     host: str = "127.0.0.1"
-    results: dict[ContainerID, ProbeState] = field(default_factory=dict)
-    _tasks: dict[ContainerID, list[asyncio.Task[None]]] = field(default_factory=dict)
+    results: dict[ContainerID, ProbeState] = msgspec.field(default_factory=dict)
+    _tasks: dict[ContainerID, list[asyncio.Task[None]]] = msgspec.field(default_factory=dict)
     _stopped_liveness: bool = False
 
     def ensure(
@@ -100,11 +100,11 @@ class ProbeManager:
     def _set(self, container_id: ContainerID, kind: ProbeKind, outcome: ProbeOutcome) -> None:
         state = self.results.get(container_id, ProbeState())
         if kind is ProbeKind.STARTUP:
-            new = replace(state, startup=outcome)
+            new = msgspec.structs.replace(state, startup=outcome)
         elif kind is ProbeKind.LIVENESS:
-            new = replace(state, liveness=outcome)
+            new = msgspec.structs.replace(state, liveness=outcome)
         else:
-            new = replace(state, readiness=outcome)
+            new = msgspec.structs.replace(state, readiness=outcome)
         if new != state:
             self.results[container_id] = new
             self.on_change()

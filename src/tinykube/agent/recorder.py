@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Final
+
+import msgspec
 
 from tinykube.agent.clock import Clock
 from tinykube.api.meta import ObjectMeta, ObjectReference
@@ -31,13 +32,12 @@ def container_field_path(pod: Pod, name: str) -> str:
 AGGREGATION_CACHE_SIZE: Final = 4096
 
 
-@dataclass(slots=True)
-class Recorder:
+class Recorder(msgspec.Struct):
     sink: EventSink
     clock: Clock
     node_name: str
-    _seen: dict[tuple[str, str, str, str, str], Event] = field(default_factory=dict)
-    _pending: list[Event] = field(default_factory=list)
+    _seen: dict[tuple[str, str, str, str, str], Event] = msgspec.field(default_factory=dict)
+    _pending: list[Event] = msgspec.field(default_factory=list)
 
     def pod_event(self, pod: Pod, *, type: str, reason: str, message: str) -> None:
         self._record(pod, "", type=type, reason=reason, message=message)

@@ -34,8 +34,9 @@ import datetime
 import logging
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
 
 from tinykube.agent import containers, volumes
 from tinykube.agent.clock import Clock
@@ -51,8 +52,7 @@ DEFAULT_EVENT_TTL = datetime.timedelta(hours=1)  # kube-apiserver --event-ttl
 DEFAULT_GC_PERIOD = datetime.timedelta(minutes=1)  # the kubelet's ContainerGCPeriod
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RetentionSettings:
+class RetentionSettings(msgspec.Struct, frozen=True, kw_only=True):
     event_ttl: datetime.timedelta = DEFAULT_EVENT_TTL
     gc_period: datetime.timedelta = DEFAULT_GC_PERIOD
 
@@ -62,8 +62,7 @@ class RetentionSettings:
         return max(min(self.gc_period, self.event_ttl).total_seconds(), 0.05)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Collection:
+class Collection(msgspec.Struct, frozen=True, kw_only=True):
     """What to remove of one existing pod."""
 
     containers: tuple[ContainerSnapshot, ...] = ()
@@ -109,8 +108,7 @@ def uid_of_log_dir(name: str) -> str:
     return name.rpartition("_")[2]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SweepReport:
+class SweepReport(msgspec.Struct, frozen=True, kw_only=True):
     events: int = 0
     containers: int = 0
     log_files: int = 0
@@ -118,8 +116,7 @@ class SweepReport:
     pages: int = 0  # store pages given back
 
 
-@dataclass(slots=True)
-class Housekeeper:
+class Housekeeper(msgspec.Struct):
     """Runs the sweeps of the module docstring until cancelled."""
 
     store: contract.ObjectStore
@@ -128,9 +125,9 @@ class Housekeeper:
     logs_dir: Path
     pods_dir: Path
     clock: Clock
-    settings: RetentionSettings = field(default_factory=RetentionSettings)
-    _forgotten: set[PodUID] = field(default_factory=set)
-    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    settings: RetentionSettings = msgspec.field(default_factory=RetentionSettings)
+    _forgotten: set[PodUID] = msgspec.field(default_factory=set)
+    _wake: asyncio.Event = msgspec.field(default_factory=asyncio.Event)
 
     def forget(self, uid: str) -> None:
         """A pod's object is gone: remove its leftovers soon (coalesced, never blocks)."""

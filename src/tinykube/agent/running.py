@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+
+import msgspec
 
 from tinykube.agent.clock import Clock
 from tinykube.agent.executor import NodeSettings
@@ -22,20 +23,21 @@ from tinykube.runtime import contract
 from tinykube.store.contract import PodMethods
 
 
-@dataclass(slots=True)
-class Agent:
+class Agent(msgspec.Struct):
     store: PodMethods
     runtime: contract.RuntimeService
     recorder: Recorder
     clock: Clock
     node: NodeSettings
-    backoff_settings: restart.BackoffSettings = field(default_factory=restart.BackoffSettings)
+    backoff_settings: restart.BackoffSettings = msgspec.field(
+        default_factory=restart.BackoffSettings
+    )
     relist_seconds: float = 60.0  # the kubelet's --sync-frequency
     on_pod_terminated: Callable[[PodUID], None] = lambda uid: None
-    workers: dict[PodUID, PodWorker] = field(default_factory=dict)
+    workers: dict[PodUID, PodWorker] = msgspec.field(default_factory=dict)
     _tg: asyncio.TaskGroup | None = None
-    _tasks: dict[PodUID, asyncio.Task[None]] = field(default_factory=dict)
-    _ready: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: dict[PodUID, asyncio.Task[None]] = msgspec.field(default_factory=dict)
+    _ready: asyncio.Event = msgspec.field(default_factory=asyncio.Event)
 
     async def run(self) -> None:
         """Run until cancelled; pods are added with `add_pod` (before or after start)."""

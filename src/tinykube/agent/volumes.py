@@ -19,8 +19,9 @@ import os
 import shutil
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from tinykube.api.objects import ConfigMap
 from tinykube.api.pod import KeyToPath, Pod, Volume
@@ -39,8 +40,7 @@ class VolumeError(Exception):
     """A volume could not be set up; the message is the FailedMount event's."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PreparedVolume:
+class PreparedVolume(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     host_path: Path
     read_only: bool = False

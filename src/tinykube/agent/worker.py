@@ -17,7 +17,8 @@ import contextlib
 import datetime
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+import msgspec
 
 from tinykube.agent import containers, disk_usage
 from tinykube.agent.clock import Clock
@@ -51,8 +52,7 @@ FINAL_KILLS = frozenset(
 )
 
 
-@dataclass(slots=True)
-class PodWorker:
+class PodWorker(msgspec.Struct):
     uid: PodUID
     store: PodMethods
     runtime: contract.RuntimeService
@@ -61,11 +61,11 @@ class PodWorker:
     node: NodeSettings
     backoff_settings: restart.BackoffSettings
     on_terminated: Callable[[PodUID], None] = lambda uid: None
-    _wake: asyncio.Event = field(default_factory=asyncio.Event)
-    _state: PodAgentState = field(default_factory=PodAgentState)
+    _wake: asyncio.Event = msgspec.field(default_factory=asyncio.Event)
+    _state: PodAgentState = msgspec.field(default_factory=PodAgentState)
     _terminated: bool = False
     syncs: int = 0  # sync passes that ended waiting for a change (for tests and diagnostics)
-    settled: asyncio.Event = field(default_factory=asyncio.Event)  # first sync pass done
+    settled: asyncio.Event = msgspec.field(default_factory=asyncio.Event)  # first sync pass done
     # (resourceVersion, status) after the last status write or check: the same status
     # generated again for the same stored object needs no store round trip
     _status_checked: tuple[str, PodStatus] | None = None

@@ -12,7 +12,6 @@ Pure: no I/O; `now` is not needed here because creation timestamps are the store
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -46,8 +45,7 @@ class InvalidError(AdmissionError):
         return kubectl_message(self.kind, self.name, self.errors)
 
 
-@dataclass(frozen=True, slots=True)
-class Admitted:
+class Admitted(msgspec.Struct, frozen=True):
     obj: Wire
     warnings: tuple[str, ...] = ()
 

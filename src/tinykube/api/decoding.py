@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import types
 import typing
-from dataclasses import dataclass
 from typing import Any, Final
 
 import msgspec
@@ -39,8 +38,7 @@ class DecodeError(Exception):
     """An object that cannot be decoded; `str()` is the apiserver's message (a 400 BadRequest)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _TypeMismatch:
+class _TypeMismatch(msgspec.Struct, frozen=True):
     json_kind: str
     go_struct: str
     go_path: str

@@ -9,8 +9,9 @@ A `FieldError` renders exactly as `field.Error.Error()` does:
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Final
+
+import msgspec
 
 
 class ErrorType(enum.StrEnum):
@@ -113,8 +114,7 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-@dataclass(frozen=True, slots=True)
-class FieldError:
+class FieldError(msgspec.Struct, frozen=True):
     type: ErrorType
     field: str
     value: Any = OMIT

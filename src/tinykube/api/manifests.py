@@ -46,9 +46,9 @@ import math
 import re
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Final
 
+import msgspec
 import yaml
 from yaml._yaml import CParser
 
@@ -62,8 +62,7 @@ class ManifestError(Exception):
     """A manifest that cannot be read; the message names the source."""
 
 
-@dataclass(frozen=True, slots=True)
-class RawObject:
+class RawObject(msgspec.Struct, frozen=True):
     source: str
     index: int
     raw: Any
@@ -519,8 +518,7 @@ def _allowed_alias_ratio(decodes: int) -> float:
     return 0.99 - 0.89 * share
 
 
-@dataclass(frozen=True, slots=True)
-class _Anchored:
+class _Anchored(msgspec.Struct, frozen=True):
     """A finished anchored node: its value (scalars as decoded, before the JSON conversion)."""
 
     value: Any

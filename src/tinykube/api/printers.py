@@ -23,7 +23,6 @@ the text renderings.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import decimal
 import functools
@@ -33,6 +32,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import msgspec
 import yaml
 
 from tinykube.api import wire
@@ -141,8 +141,7 @@ def _since(timestamp: datetime.datetime | None, now: datetime.datetime) -> str:
 # --- table columns --------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class TableColumnDefinition:
+class TableColumnDefinition(msgspec.Struct, frozen=True, kw_only=True):
     """A `meta.k8s.io/v1` TableColumnDefinition; priority 1 marks an `-o wide` column."""
 
     name: str
@@ -239,8 +238,7 @@ POD_COLUMNS: tuple[TableColumnDefinition, ...] = (
 # --- pod rows -------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class TableRowCondition:
+class TableRowCondition(msgspec.Struct, frozen=True, kw_only=True):
     """A `meta.k8s.io/v1` TableRowCondition (`Completed` on rows of finished pods)."""
 
     type: str
@@ -270,8 +268,7 @@ _FAILED_CONDITIONS = (
 )
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class PodRow:
+class PodRow(msgspec.Struct, frozen=True, kw_only=True):
     """One pod as a kubectl table row: every column's text, plus what decorations need."""
 
     name: str
@@ -308,8 +305,7 @@ class PodRow:
         return cells if wide else cells[:5]
 
 
-@dataclasses.dataclass(slots=True)
-class _Tally:
+class _Tally(msgspec.Struct):
     """The counters `printPod` accumulates while walking container statuses."""
 
     reason: str
@@ -466,8 +462,7 @@ def _row_conditions(phase: str) -> tuple[TableRowCondition, ...]:
     return ()
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class PodRowBasis:
+class PodRowBasis(msgspec.Struct, frozen=True, kw_only=True):
     """What `printPod` reads from the pod alone: the same at any time for one version of it.
 
     Only AGE and the "(5m ago)" of RESTARTS depend on the time; `at(now)` adds them. A server

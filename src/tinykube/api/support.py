@@ -33,7 +33,6 @@ import enum
 import operator
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
 import msgspec
@@ -72,8 +71,7 @@ class Treatment(enum.Enum):
     RESOURCES = "resources"  # a resource list: names outside SUPPORTED_RESOURCES are refused
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True):
     treatment: Treatment
     allowed: tuple[Any, ...] = ()
     warning: str = ""
@@ -93,7 +91,7 @@ def refuse_unless(*allowed: Any) -> Rule:
 
 def _table(cls: type[Wire], default: Rule, **rules: Rule) -> dict[str, Rule]:
     """Rules for every field of `cls`: the named ones, `default` for the rest."""
-    names = {item.name for item in msgspec.structs.fields(cls)}
+    names = set(cls.__struct_fields__)  # not `structs.fields`: it resolves every annotation
     unknown = set(rules) - names
     if unknown:
         raise ValueError(f"{cls.__name__} has no fields {sorted(unknown)}")
@@ -208,8 +206,7 @@ RULES: Final[dict[type[Wire], dict[str, Rule]]] = {
 """How each field of each walked class is treated (see `Treatment`)."""
 
 
-@dataclass(frozen=True, slots=True)
-class SupportReport:
+class SupportReport(msgspec.Struct, frozen=True):
     """Fields tinykube refuses (`errors`) and accepts but ignores (`warnings`)."""
 
     errors: tuple[field.FieldError, ...] = ()

@@ -22,7 +22,6 @@ import re
 import types
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
 import msgspec
@@ -175,8 +174,7 @@ _JSON_CACHE_LIMIT: Final = 20_000
 _TYPE_META: Final = re.compile(rb'^\{"kind":"[^"]*","apiVersion":"[^"]*",?')
 
 
-@dataclass(slots=True)
-class _Encoded:
+class _Encoded(msgspec.Struct):
     value: Wire  # held, so that its id is not reused while the entry exists
     body: bytes
     metadata: bytes | None = None

@@ -9,14 +9,14 @@ error exactly as kubectl's `CheckErr` prints it (`Error from server (NotFound): 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Final
+
+import msgspec
 
 from tinykube.cli import client_http
 
 
-@dataclass(frozen=True, slots=True)
-class Resource:
+class Resource(msgspec.Struct, frozen=True):
     plural: str
     kind: str
     namespaced: bool

@@ -26,9 +26,10 @@ import os
 import socket
 import urllib.parse
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 TABLE_ACCEPT = (
     "application/json;as=Table;v=v1;g=meta.k8s.io,"
@@ -62,8 +63,7 @@ class ApiStatusError(ClientError):
         return details if isinstance(details, dict) else {}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Endpoint:
+class Endpoint(msgspec.Struct, frozen=True, kw_only=True):
     """Where the API server is and how to talk to it."""
 
     display: str  # unix:///path or the kubeconfig's server URL

@@ -18,8 +18,9 @@ import re
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Final
+
+import msgspec
 
 from tinykube.cli import client_common, client_http
 
@@ -119,8 +120,7 @@ def jsonpath_values(obj: Any, steps: list[re.Match[str]]) -> list[str]:
 # --- conditions --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Condition:
+class Condition(msgspec.Struct, frozen=True):
     """What `--for` asks: `check(obj)` tells whether a present object meets it."""
 
     delete: bool

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime
 import sys
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
+
+import msgspec
 
 from tinykube.agent.clock import Clock
 from tinykube.api import printers
@@ -41,14 +42,13 @@ def container_line(status: ContainerStatus, *, now: datetime.datetime, init: boo
     return f"{kind}{status.name}: {what}{restarts}"
 
 
-@dataclass(slots=True)
-class Progress:
+class Progress(msgspec.Struct):
     store: MemoryStore
     clock: Clock
     show_events: bool = False
     live: bool = False
     _started: float = 0.0
-    _rows: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    _rows: dict[str, tuple[str, str, str]] = msgspec.field(default_factory=dict)
     _live: Any = None
 
     def __enter__(self) -> Progress:

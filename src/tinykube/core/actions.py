@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+import msgspec
 
 from tinykube.core.ids import ContainerID
 from tinykube.core.observed import BackoffEntry
@@ -28,8 +29,7 @@ class KillReason(enum.StrEnum):
     UNKNOWN_STATE = "Unknown"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class KillInfo:
+class KillInfo(msgspec.Struct, frozen=True, kw_only=True):
     """Kill one container instance (`containerToKillInfo`); `message` is the Killing event's."""
 
     container_id: ContainerID
@@ -39,8 +39,7 @@ class KillInfo:
     message: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StartInfo:
+class StartInfo(msgspec.Struct, frozen=True, kw_only=True):
     """Start a new instance of a container with the given restart count."""
 
     name: str
@@ -49,8 +48,7 @@ class StartInfo:
     attempt: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BackoffWait:
+class BackoffWait(msgspec.Struct, frozen=True, kw_only=True):
     """A container that should restart but is in crash-loop backoff until `until`."""
 
     name: str
@@ -60,8 +58,7 @@ class BackoffWait:
     message: str  # the CrashLoopBackOff waiting message
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PodActions:
+class PodActions(msgspec.Struct, frozen=True, kw_only=True):
     """Everything one sync should do, in the executor's order: kill pod, kill containers,
     create sandbox, start init containers, start app containers."""
 
@@ -77,7 +74,7 @@ class PodActions:
     # only a start. Never counted in `idle`: preparing is not progress.
     prepare: tuple[StartInfo, ...] = ()
     waits: tuple[BackoffWait, ...] = ()
-    backoff: Mapping[str, BackoffEntry] = field(default_factory=dict)
+    backoff: Mapping[str, BackoffEntry] = msgspec.field(default_factory=dict)
     next_wakeup: datetime.datetime | None = None
 
     @property

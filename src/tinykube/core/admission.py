@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+import msgspec
 
 from tinykube.api import resources
 from tinykube.api.pod import Pod
@@ -39,8 +40,7 @@ class RejectionReason(enum.StrEnum):
     NODE_SHUTDOWN = "NodeShutdown"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Allocatable:
+class Allocatable(msgspec.Struct, frozen=True, kw_only=True):
     """What the node offers to pods: milli-cpus, bytes of memory and a number of pods."""
 
     milli_cpu: int
@@ -48,8 +48,7 @@ class Allocatable:
     pods: int = DEFAULT_MAX_PODS
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Requests:
+class Requests(msgspec.Struct, frozen=True, kw_only=True):
     """A pod's effective cpu (milli-cpus) and memory (bytes) requests, or a sum of them."""
 
     milli_cpu: int = 0
@@ -66,8 +65,7 @@ class Requests:
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NodeUsage:
+class NodeUsage(msgspec.Struct, frozen=True, kw_only=True):
     """The admitted pods: how many, and the sum of their requests (the scheduler's NodeInfo)."""
 
     pods: int = 0
@@ -80,8 +78,7 @@ class NodeUsage:
         return NodeUsage(pods=max(self.pods - 1, 0), requested=self.requested - requests)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Rejection:
+class Rejection(msgspec.Struct, frozen=True, kw_only=True):
     reason: RejectionReason
     message: str  # the event's message; the status carries `status_message`
 

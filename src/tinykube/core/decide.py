@@ -27,7 +27,8 @@ core sees leaves such containers out until they start (`PodSnapshot.without_prep
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+
+import msgspec
 
 from tinykube.api.pod import Container, Pod
 from tinykube.core import restart
@@ -52,15 +53,14 @@ from tinykube.core.observed import (
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed"})
 
 
-@dataclass(slots=True)
-class _Plan:
+class _Plan(msgspec.Struct):
     """Mutable scratch space while deciding; frozen into PodActions at the end."""
 
     kill_pod: PodKillReason | None = None
     create_sandbox: bool = False
-    kill: list[KillInfo] = field(default_factory=list)
-    start_init: list[int] = field(default_factory=list)
-    start: list[int] = field(default_factory=list)
+    kill: list[KillInfo] = msgspec.field(default_factory=list)
+    start_init: list[int] = msgspec.field(default_factory=list)
+    start: list[int] = msgspec.field(default_factory=list)
 
 
 def compute_pod_actions(

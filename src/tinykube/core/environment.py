@@ -15,7 +15,8 @@ import fractions
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+import msgspec
 
 from tinykube.api.objects import ConfigMap, Secret
 from tinykube.api.pod import Container, EnvVarSource, Pod
@@ -26,8 +27,7 @@ class ConfigError(Exception):
     """The environment cannot be built; the message is the kubelet's."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EnvSources:
+class EnvSources(msgspec.Struct, frozen=True, kw_only=True):
     """What a container's environment may refer to."""
 
     config_maps: Mapping[str, ConfigMap]  # by name, in the pod's namespace
@@ -35,7 +35,7 @@ class EnvSources:
     host_ip: str = "127.0.0.1"
     pod_ip: str = ""
     node_name: str = ""
-    node_allocatable: Mapping[str, Quantity] = field(default_factory=dict)
+    node_allocatable: Mapping[str, Quantity] = msgspec.field(default_factory=dict)
 
 
 _REFERENCE = re.compile(r"\$\$|\$\(([^)]*)\)")

@@ -14,7 +14,8 @@ core as `AgentState.eviction`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from tinykube.api import field
 from tinykube.api.pod import Pod
@@ -25,8 +26,7 @@ from tinykube.api.quantity import Format, Quantity
 EVICTION_GRACE_SECONDS = 1
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LimitedVolume:
+class LimitedVolume(msgspec.Struct, frozen=True, kw_only=True):
     """An emptyDir volume with a positive sizeLimit, whose usage is to be measured."""
 
     name: str

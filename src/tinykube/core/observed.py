@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+import msgspec
 
 from tinykube.core.ids import ContainerID, SandboxID
 
@@ -29,8 +30,7 @@ class SandboxState(enum.StrEnum):
     NOT_READY = "notready"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ContainerSnapshot:
+class ContainerSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     """One container instance as the runtime reports it."""
 
     id: ContainerID
@@ -68,8 +68,7 @@ class ContainerSnapshot:
         return self.state is ContainerState.UNKNOWN
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SandboxSnapshot:
+class SandboxSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     id: SandboxID
     attempt: int
     state: SandboxState
@@ -77,8 +76,7 @@ class SandboxSnapshot:
     ip: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PodSnapshot:
+class PodSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     """Sandboxes (any order) and every container instance of one pod."""
 
     sandboxes: tuple[SandboxSnapshot, ...] = ()
@@ -122,8 +120,7 @@ class ProbeOutcome(enum.StrEnum):
     FAILURE = "failure"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProbeState:
+class ProbeState(msgspec.Struct, frozen=True, kw_only=True):
     """Latest probe results of one container instance (None: no result yet)."""
 
     startup: ProbeOutcome | None = None
@@ -131,16 +128,14 @@ class ProbeState:
     readiness: ProbeOutcome | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BackoffEntry:
+class BackoffEntry(msgspec.Struct, frozen=True, kw_only=True):
     """Crash-loop backoff of one container definition (kubelet's flowcontrol.Backoff entry)."""
 
     delay: datetime.timedelta
     last_update: datetime.datetime
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StartFailure:
+class StartFailure(msgspec.Struct, frozen=True, kw_only=True):
     """Why the last attempt to start a container failed before it ran (kubelet reasonCache)."""
 
     reason: str  # CreateContainerConfigError, RunContainerError, PostStartHookError, ...
@@ -151,16 +146,15 @@ class StartFailure:
     at: datetime.datetime | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AgentState:
+class AgentState(msgspec.Struct, frozen=True, kw_only=True):
     """The agent's own knowledge about a pod that the runtime does not hold."""
 
-    probes: Mapping[ContainerID, ProbeState] = field(default_factory=dict)
-    backoff: Mapping[str, BackoffEntry] = field(default_factory=dict)
-    start_failures: Mapping[str, StartFailure] = field(default_factory=dict)
+    probes: Mapping[ContainerID, ProbeState] = msgspec.field(default_factory=dict)
+    backoff: Mapping[str, BackoffEntry] = msgspec.field(default_factory=dict)
+    start_failures: Mapping[str, StartFailure] = msgspec.field(default_factory=dict)
     # The eviction manager's verdict: the `Evicted` message once a volume outgrew its limit.
     eviction: str | None = None
     # The lowest restart count a new instance of each container may take: one more than its
     # newest log file (the kubelet's calcRestartCountByLogDir), so that instances lost with
     # the runtime's state, as in a reboot, still count and no log file is written twice.
-    restart_floors: Mapping[str, int] = field(default_factory=dict)
+    restart_floors: Mapping[str, int] = msgspec.field(default_factory=dict)

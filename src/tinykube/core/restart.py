@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from dataclasses import dataclass
+
+import msgspec
 
 from tinykube.api.pod import Container, Pod
 from tinykube.core.observed import BackoffEntry, ContainerSnapshot, ContainerState
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BackoffSettings:
+class BackoffSettings(msgspec.Struct, frozen=True, kw_only=True):
     initial: datetime.timedelta = datetime.timedelta(seconds=10)
     maximum: datetime.timedelta = datetime.timedelta(seconds=300)
 

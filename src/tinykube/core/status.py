@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 import msgspec
 
@@ -69,12 +68,14 @@ INIT_ASSUMED_COMPLETED = (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NodeInfo:
+class NodeInfo(msgspec.Struct, frozen=True, kw_only=True):
     """What the status needs to know about the node and the runtime."""
 
     host_ip: str = "127.0.0.1"
     runtime_name: str = "tinykube"  # containerID prefix: `<runtime_name>://<id>`
+
+
+_DEFAULT_NODE = NodeInfo()
 
 
 def generate_pod_status(
@@ -84,7 +85,7 @@ def generate_pod_status(
     agent: AgentState,
     waits: Iterable[BackoffWait] = (),
     now: datetime.datetime,
-    node: NodeInfo = NodeInfo(),
+    node: NodeInfo = _DEFAULT_NODE,
     pod_is_terminal: bool = False,
 ) -> PodStatus:
     """The full status the kubelet would write for `pod` now."""

@@ -8,7 +8,7 @@ and the hooks share the grace period; the stop itself always gets at least 2 sec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from tinykube.api.pod import Container, LifecycleHandler, Pod
 from tinykube.core.ids import ContainerID
@@ -17,8 +17,7 @@ from tinykube.core.observed import ContainerState, PodSnapshot
 MINIMUM_GRACE_SECONDS = 2
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ContainerStop:
+class ContainerStop(msgspec.Struct, frozen=True, kw_only=True):
     container_id: ContainerID
     name: str
     is_init: bool

@@ -26,8 +26,9 @@ from __future__ import annotations
 import datetime
 import enum
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
 from typing import Protocol
+
+import msgspec
 
 from tinykube.core.ids import ContainerID, PodUID, SandboxID
 from tinykube.core.observed import PodSnapshot
@@ -57,8 +58,7 @@ class Unsupported(RuntimeFailure):
     pass
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PodIdentity:
+class PodIdentity(msgspec.Struct, frozen=True, kw_only=True):
     """Labels every sandbox and container carries, so state can be rebuilt after a restart."""
 
     uid: PodUID
@@ -66,8 +66,7 @@ class PodIdentity:
     namespace: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SandboxConfig:
+class SandboxConfig(msgspec.Struct, frozen=True, kw_only=True):
     pod: PodIdentity
     attempt: int
     hostname: str
@@ -75,15 +74,13 @@ class SandboxConfig:
     host_network: bool = True
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Mount:
+class Mount(msgspec.Struct, frozen=True, kw_only=True):
     host_path: str
     container_path: str
     read_only: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LinuxResources:
+class LinuxResources(msgspec.Struct, frozen=True, kw_only=True):
     """Per-container limits as the kubelet computes them for the CRI."""
 
     cpu_shares: int = 2
@@ -92,8 +89,7 @@ class LinuxResources:
     memory_limit_bytes: int = 0  # 0 = unlimited
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ContainerConfig:
+class ContainerConfig(msgspec.Struct, frozen=True, kw_only=True):
     pod: PodIdentity
     name: str
     attempt: int
@@ -115,14 +111,13 @@ class ContainerConfig:
     termination_message_path: str = ""
     stdin: bool = False
     tty: bool = False
-    labels: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = msgspec.field(default_factory=dict)
     # Created ahead of its turn: every snapshot reports it (`ContainerSnapshot.prepared`), so
     # that an agent that restarts can tell it from a container that failed to start.
     prepared: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RegistryAuth:
+class RegistryAuth(msgspec.Struct, frozen=True, kw_only=True):
     """Credentials for one registry (the CRI's AuthConfig), from an image pull secret."""
 
     server_address: str
@@ -133,8 +128,7 @@ class RegistryAuth:
     registry_token: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImageInfo:
+class ImageInfo(msgspec.Struct, frozen=True, kw_only=True):
     """An image present on this machine (the CRI's ImageStatus)."""
 
     id: str  # e.g. sha256:...
@@ -159,8 +153,7 @@ class ImageService(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ExecResult:
+class ExecResult(msgspec.Struct, frozen=True, kw_only=True):
     exit_code: int
     stdout: bytes
     stderr: bytes
@@ -200,8 +193,7 @@ class EventKind(enum.StrEnum):
     SANDBOX_CHANGED = "sandbox-changed"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RuntimeEvent:
+class RuntimeEvent(msgspec.Struct, frozen=True, kw_only=True):
     """Something changed for a pod; the agent re-syncs that pod at once."""
 
     pod_uid: PodUID

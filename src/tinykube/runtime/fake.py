@@ -26,7 +26,8 @@ import contextlib
 import datetime
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field, replace
+
+import msgspec
 
 from tinykube.core.ids import ContainerID, PodUID, SandboxID
 from tinykube.core.observed import (
@@ -43,15 +44,14 @@ def _utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-@dataclass(slots=True)
-class _Container:
+class _Container(msgspec.Struct):
     snapshot: ContainerSnapshot
     pod_uid: PodUID
     config: contract.ContainerConfig
-    logs: list[str] = field(default_factory=list)
+    logs: list[str] = msgspec.field(default_factory=list)
     timer: asyncio.TimerHandle | None = None
-    exited: asyncio.Event = field(default_factory=asyncio.Event)
-    execs: list[FakeExecSession] = field(default_factory=list)
+    exited: asyncio.Event = msgspec.field(default_factory=asyncio.Event)
+    execs: list[FakeExecSession] = msgspec.field(default_factory=list)
 
 
 class FakeExecSession:
@@ -189,8 +189,7 @@ DEFAULT_EXEC_PROGRAMS: dict[str, ExecProgram] = {
 }
 
 
-@dataclass(slots=True)
-class _Sandbox:
+class _Sandbox(msgspec.Struct):
     snapshot: SandboxSnapshot
     pod_uid: PodUID
 
@@ -239,7 +238,7 @@ class FakeRuntime:
         for container_id, container in list(self._containers.items()):
             if container.snapshot.sandbox_id == sandbox_id:
                 self._exit(container_id, 137, reason="Error")
-        sandbox.snapshot = replace(sandbox.snapshot, state=SandboxState.NOT_READY)
+        sandbox.snapshot = msgspec.structs.replace(sandbox.snapshot, state=SandboxState.NOT_READY)
         self.calls.append(("stop_pod_sandbox", sandbox_id))
 
     async def remove_pod_sandbox(self, sandbox_id: SandboxID) -> None:
@@ -257,7 +256,7 @@ class FakeRuntime:
         for container_id, container in list(self._containers.items()):
             if container.snapshot.sandbox_id == sandbox_id:
                 self._exit(container_id, 137, reason="Error")
-        sandbox.snapshot = replace(sandbox.snapshot, state=SandboxState.NOT_READY)
+        sandbox.snapshot = msgspec.structs.replace(sandbox.snapshot, state=SandboxState.NOT_READY)
         self._publish(sandbox.pod_uid, contract.EventKind.SANDBOX_CHANGED, None)
 
     async def create_container(
@@ -292,7 +291,7 @@ class FakeRuntime:
         if container.snapshot.state is not ContainerState.CREATED:
             raise contract.StartFailed(f"container {container_id} is not in created state")
         argv = (*container.config.command, *container.config.args)
-        container.snapshot = replace(
+        container.snapshot = msgspec.structs.replace(
             container.snapshot, state=ContainerState.RUNNING, started_at=self._now()
         )
         self.calls.append(("start_container", container.config.name))
@@ -323,7 +322,7 @@ class FakeRuntime:
             return
         if container.timer is not None:
             container.timer.cancel()
-        container.snapshot = replace(
+        container.snapshot = msgspec.structs.replace(
             container.snapshot,
             state=ContainerState.EXITED,
             finished_at=self._now(),

@@ -15,10 +15,10 @@ import datetime
 import os
 import ssl
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import msgspec
 from aiohttp import typedefs, web
 
 from tinykube.api import admission
@@ -110,8 +110,7 @@ async def _bookmark_timer(store: contract.ObjectStore, interval: float) -> None:
         store.bookmark_nowait()
 
 
-@dataclass(frozen=True, slots=True)
-class Listener:
+class Listener(msgspec.Struct, frozen=True):
     """One address the API is served on: a unix socket, or a TCP port (TLS with a context)."""
 
     unix_path: str | None = None

@@ -28,8 +28,9 @@ import datetime
 import json
 import typing
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Final
+
+import msgspec
 
 from tinykube.api.wire import Wire, format_time
 from tinykube.server import openapi
@@ -66,8 +67,7 @@ class ApplyError(Exception):
     """An apply request that cannot be served (a 400/422 in the apiserver)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Conflict:
+class Conflict(msgspec.Struct, frozen=True):
     manager: str  # already rendered: "kubectl-client-side-apply" using v1
     path: Path
 
@@ -332,8 +332,7 @@ def _remove(obj: Any, path: Path) -> None:
 # --- managers --------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Entry:
+class Entry(msgspec.Struct):
     manager: str
     operation: str
     api_version: str
@@ -441,8 +440,7 @@ def record_update(
     return _store(kept)
 
 
-@dataclass(frozen=True, slots=True)
-class Applied:
+class Applied(msgspec.Struct, frozen=True):
     obj: dict[str, Any]
     managed_fields: list[dict[str, Any]]
 

@@ -11,9 +11,9 @@ validate on the server).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Final
 
+import msgspec
 from aiohttp import web
 
 from tinykube.server import errors, openapi
@@ -33,8 +33,7 @@ VERSION: Final = {
 AGGREGATED: Final = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Resource:
+class Resource(msgspec.Struct, frozen=True, kw_only=True):
     """One served core/v1 resource, as discovery describes it."""
 
     name: str  # plural

@@ -32,9 +32,9 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
+import msgspec
 from aiohttp import WSMessage, WSMsgType, web
 from multidict import MultiMapping
 
@@ -70,8 +70,7 @@ EXEC_RUNTIME_KEY: Final[web.AppKey[ContainerExec | None]] = web.AppKey("exec_run
 # --- framing (pure) ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelProtocol:
+class ChannelProtocol(msgspec.Struct, frozen=True):
     name: str
     binary: bool  # False: text frames, the channel as an ASCII digit and base64 data
     status_object: bool  # v4+: the error channel carries a v1 Status, not only a message
@@ -106,14 +105,12 @@ def encode_frame(protocol: ChannelProtocol, channel: int, data: bytes) -> bytes 
     return chr(ord("0") + channel) + base64.b64encode(data).decode("ascii")
 
 
-@dataclass(frozen=True, slots=True)
-class Data:
+class Data(msgspec.Struct, frozen=True):
     channel: int
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class Close:
+class Close(msgspec.Struct, frozen=True):
     channel: int
 
 
@@ -213,8 +210,7 @@ def error_channel_payload(protocol: ChannelProtocol, status: dict[str, Any]) -> 
 # --- request checks (the apiserver's, before any upgrade) ---------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ExecOptions:
+class ExecOptions(msgspec.Struct, frozen=True, kw_only=True):
     command: tuple[str, ...]
     container: str
     stdin: bool

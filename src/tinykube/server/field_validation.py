@@ -20,8 +20,9 @@ from __future__ import annotations
 import enum
 import json
 import typing
-from dataclasses import dataclass
 from typing import Any, Final
+
+import msgspec
 
 from tinykube.api.wire import Wire
 from tinykube.server import errors, openapi
@@ -95,8 +96,7 @@ def _duplicate_paths(value: Any, path: str) -> list[str]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class Parsed:
+class Parsed(msgspec.Struct, frozen=True):
     value: Any
     duplicates: tuple[str, ...]
 
@@ -155,8 +155,7 @@ def _prune_value(value: Any, annotation: Any, path: str) -> tuple[Any, list[str]
     return value, []
 
 
-@dataclass(frozen=True, slots=True)
-class Checked:
+class Checked(msgspec.Struct, frozen=True):
     """The object to admit and the warnings to send back."""
 
     raw: dict[str, Any]

@@ -33,10 +33,10 @@ import os
 import platform
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import msgspec
 from aiohttp import web
 
 from tinykube.api import wire
@@ -87,8 +87,7 @@ _CONDITIONS: Final = (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NodeFacts:
+class NodeFacts(msgspec.Struct, frozen=True, kw_only=True):
     """What the node reports about this machine (gathered once, at the daemon's start)."""
 
     name: str

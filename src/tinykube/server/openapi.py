@@ -31,7 +31,6 @@ import json
 import types
 import typing
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 import msgspec
@@ -118,8 +117,7 @@ META_CLASSES: Final = frozenset(
 # --- Kubernetes' facts ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ListFacts:
+class ListFacts(msgspec.Struct, frozen=True, kw_only=True):
     """How a list merges: `map` by `keys` (and in strategic merge by `merge_key`), `set`, or
     `atomic` (replaced whole)."""
 
@@ -611,8 +609,7 @@ def document(resources: Sequence[ServedResource]) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, slots=True)
-class Served:
+class Served(msgspec.Struct, frozen=True):
     body: bytes
     hash: str
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-from dataclasses import dataclass
 from typing import Any, Final
+
+import msgspec
 
 from tinykube.api import protowire
 
@@ -35,8 +36,7 @@ class UnsupportedKind(Exception):
     """A well-formed body of a kind this module does not decode (a 415)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(msgspec.Struct, frozen=True):
     name: str
     kind: str  # string, bytes, int, bool, time, message, map, strings, messages
     message: str = ""  # for message/messages

@@ -41,7 +41,6 @@ import datetime
 import enum
 import json
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Protocol, TypeVar
 
 import msgspec
@@ -152,8 +151,7 @@ def too_large(resource_version: int, current: int) -> TooLargeResourceVersion:
 # --- kinds -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class KindInfo:
+class KindInfo(msgspec.Struct, frozen=True, kw_only=True):
     kind: str
     resource: str  # plural, as URLs and error messages spell it
     namespaced: bool
@@ -197,8 +195,7 @@ def key_of(obj: wire.Wire) -> tuple[str, str]:
 # --- values ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ListResult:
+class ListResult(msgspec.Struct, frozen=True, kw_only=True):
     """One page of a list, as `metav1.ListMeta` describes it.
 
     `remaining` is `remainingItemCount`: set only on a page followed by more, and only when no
@@ -219,8 +216,7 @@ class EventType(enum.StrEnum):
     ERROR = "ERROR"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WatchEvent:
+class WatchEvent(msgspec.Struct, frozen=True, kw_only=True):
     """One watch event. ERROR events carry `error` (the server writes it as a Status) and no
     object; BOOKMARK events carry an empty object of the watched kind whose only content is
     `metadata.resourceVersion`."""

@@ -17,8 +17,9 @@ import builtins
 import datetime
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
+
+import msgspec
 
 from tinykube.api import wire
 from tinykube.api.pod import Pod
@@ -40,8 +41,7 @@ def new_uid() -> str:
     return str(uuid.uuid4())
 
 
-@dataclass(slots=True)
-class _Entry:
+class _Entry(msgspec.Struct):
     object: wire.Wire
     attributes: selectors.Attributes
     written_at: float

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Final
+
+import msgspec
 
 from tinykube.api import field
 from tinykube.api.objects import Event, Namespace, Secret
@@ -27,8 +28,7 @@ from tinykube.store import contract
 # --- attributes ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Attributes:
+class Attributes(msgspec.Struct, frozen=True):
     """What selectors look at: the labels and the selectable fields of one object."""
 
     labels: Mapping[str, str]
@@ -167,8 +167,7 @@ def _convert_field_label(kind: str, label: str) -> str:
 # --- field selectors -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class FieldTerm:
+class FieldTerm(msgspec.Struct, frozen=True):
     field: str
     value: str
     negated: bool
@@ -358,8 +357,7 @@ _OPERATOR_TOKENS: Final = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Requirement:
+class Requirement(msgspec.Struct, frozen=True):
     key: str
     operator: Operator
     values: tuple[str, ...]
@@ -589,8 +587,7 @@ def parse_label_selector(selector: str) -> tuple[Requirement, ...]:
 # --- both ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Selector:
+class Selector(msgspec.Struct, frozen=True):
     """A parsed label selector and field selector together."""
 
     labels: tuple[Requirement, ...] = ()

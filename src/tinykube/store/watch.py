@@ -19,8 +19,9 @@ import asyncio
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Final, Protocol
+
+import msgspec
 
 from tinykube.api import wire
 from tinykube.store import contract, selectors
@@ -28,8 +29,7 @@ from tinykube.store import contract, selectors
 BATCH: Final = 500  # changes read from the history at a time
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Change:
+class Change(msgspec.Struct, frozen=True, kw_only=True):
     """One committed write. For DELETED, `object` is the last state stamped with the deletion's
     resourceVersion; `previous` is the selection attributes before a MODIFIED."""
 

@@ -205,16 +205,16 @@ def replace_in(observed: PodSnapshot, *changed: ContainerSnapshot) -> PodSnapsho
     """`observed` with the instances of the given names replaced by `changed`."""
     names = {item.name for item in changed}
     kept = tuple(item for item in observed.containers if item.name not in names)
-    return dataclasses.replace(observed, containers=kept + changed)
+    return msgspec.structs.replace(observed, containers=kept + changed)
 
 
 def add_to(observed: PodSnapshot, *more: ContainerSnapshot) -> PodSnapshot:
-    return dataclasses.replace(observed, containers=observed.containers + more)
+    return msgspec.structs.replace(observed, containers=observed.containers + more)
 
 
 def without(observed: PodSnapshot, *names: str) -> PodSnapshot:
     kept = tuple(item for item in observed.containers if item.name not in names)
-    return dataclasses.replace(observed, containers=kept)
+    return msgspec.structs.replace(observed, containers=kept)
 
 
 # --- agent state -----------------------------------------------------------------------------

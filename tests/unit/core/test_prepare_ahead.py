@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
+
+import msgspec
 
 from tests.unit.core.builders import (
     SETTINGS,
@@ -108,10 +109,10 @@ def test_a_sidecar_starting_prepares_nothing() -> None:
 
 
 def test_a_prepared_container_is_invisible_until_it_starts() -> None:
-    waiting = dataclasses.replace(created("init2"), prepared=True)
+    waiting = msgspec.structs.replace(created("init2"), prepared=True)
     observed = snap(running("init1"), waiting)
     assert observed.without_prepared() == snap(running("init1"))
     # the core decides as if it did not exist: init1 runs, nothing starts
     assert decide_now(POD, observed.without_prepared()).idle
-    started = dataclasses.replace(running("init2"), prepared=True)
+    started = msgspec.structs.replace(running("init2"), prepared=True)
     assert snap(exited("init1"), started).without_prepared().containers[1] == started

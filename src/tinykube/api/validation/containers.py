@@ -19,8 +19,9 @@ volumes out of that map, so a mount of one is reported `Not found`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, Final
+
+import msgspec
 
 from tinykube.api import field, pod, quantity
 from tinykube.api.validation import names
@@ -158,8 +159,7 @@ class GoValue:
         return hash(self.text)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Pod:
+class _Pod(msgspec.Struct, frozen=True, kw_only=True):
     """What container validation needs to know of the pod around the containers."""
 
     volumes: Mapping[str, pod.Volume]

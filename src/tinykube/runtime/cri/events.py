@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import datetime
 import enum
-from dataclasses import dataclass
+
+import msgspec
 
 from tinykube.api import protowire
 
@@ -34,8 +35,7 @@ class Topic(enum.StrEnum):
     EXEC_STARTED = "/tasks/exec-started"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TaskEvent:
+class TaskEvent(msgspec.Struct, frozen=True, kw_only=True):
     topic: Topic
     container_id: str
     exec_id: str = ""

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from tinykube.runtime.contract import LinuxResources
 
@@ -21,8 +22,7 @@ ROOT = Path("/sys/fs/cgroup")
 PARENT = "tinykube"
 
 
-@dataclass(frozen=True, slots=True)
-class ContainerCgroup:
+class ContainerCgroup(msgspec.Struct, frozen=True):
     procs_files: tuple[Path, ...]  # the monitor's child joins each of these
     memory_dir: Path | None  # where OOM kills are counted
 

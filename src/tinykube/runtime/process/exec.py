@@ -28,8 +28,9 @@ import signal
 import struct
 import sys
 import termios
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from tinykube.runtime import contract
 from tinykube.runtime.process import cgroups
@@ -54,8 +55,7 @@ TIOCGPTPEER = 0x5441  # <asm/ioctls.h>: open the slave of a master (Linux 4.13)
 JOIN_CGROUPS = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 126; shift; done; shift; exec "$@"'
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ExecTarget:
+class ExecTarget(msgspec.Struct, frozen=True, kw_only=True):
     """Where and as whom a command runs: what the runtime recorded about the container."""
 
     pid: int  # host pid of the container's first process

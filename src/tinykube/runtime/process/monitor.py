@@ -30,8 +30,9 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 SOURCE = Path(__file__).with_name("monitor.c")
 CFLAGS = ("-std=c11", "-O2", "-Wall", "-Wextra", "-Werror")
@@ -82,8 +83,7 @@ class ExitReason(enum.StrEnum):
     START_ERROR = "StartError"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Mount:
+class Mount(msgspec.Struct, frozen=True, kw_only=True):
     """A bind mount of a host path into the container, applied in the order given."""
 
     source: Path  # host path (absolute)
@@ -91,8 +91,7 @@ class Mount:
     read_only: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MonitorSpec:
+class MonitorSpec(msgspec.Struct, frozen=True, kw_only=True):
     """Everything one monitor needs; `write_spec` turns it into monitor.c's record format."""
 
     container_id: str
@@ -120,14 +119,12 @@ class MonitorSpec:
     log_max_files: int = DEFAULT_LOG_MAX_FILES
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StartRecord:
+class StartRecord(msgspec.Struct, frozen=True, kw_only=True):
     pid: int  # host pid of the container's first process
     started_at: datetime.datetime
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ExitRecord:
+class ExitRecord(msgspec.Struct, frozen=True, kw_only=True):
     exit_code: int  # exit status, or 128 + signal; 128 for StartError
     signal: int  # the killing signal, 0 if it exited
     reason: ExitReason
@@ -137,8 +134,7 @@ class ExitRecord:
     message: str  # why it could not start (runc's wording), else empty
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MonitorState:
+class MonitorState(msgspec.Struct, frozen=True, kw_only=True):
     """What a state directory says about one container."""
 
     monitor_pid: int | None
