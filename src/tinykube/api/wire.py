@@ -103,12 +103,11 @@ def _is_optional(annotation: Any) -> bool:
 def _plan(cls: type[Wire]) -> tuple[_FieldPlan, ...]:
     plan = _PLANS.get(cls)
     if plan is None:
-        hints = typing.get_type_hints(cls)
         plan = tuple(
             _FieldPlan(
                 attribute=field.name,
                 name=field.encode_name,
-                pointer=_is_optional(hints[field.name]),
+                pointer=_is_optional(field.type),  # resolved by msgspec: no second pass
                 keep=field.name in cls.__wire_keep__,
                 micro=field.name in cls.__wire_micro__,
             )
