@@ -52,6 +52,16 @@ def _prepared(daemon: Daemon, uid: str, name: str) -> list[dict[str, Any]]:
     ]
 
 
+def _wait_prepared_while_init_1_runs(daemon: Daemon, uid: str) -> None:
+    def ready() -> bool:
+        pod = daemon.pod("gated")
+        statuses = (pod or {}).get("status", {}).get("initContainerStatuses", [])
+        running = bool(statuses) and "running" in statuses[0]["state"]
+        return running and bool(_prepared(daemon, uid, "init-2"))
+
+    wait_until(ready, what="init-1 running and init-2 created ahead")
+
+
 def _reasons(daemon: Daemon, container: str) -> list[str]:
     path = f"spec.initContainers{{{container}}}"
     return [
@@ -66,7 +76,7 @@ def test_the_next_init_container_waits_unseen_and_runs_on_its_turn(
 ) -> None:
     gate, marks = tmp_path / "gate", tmp_path / "marks"
     uid = daemon.create_pod(_gated_pod(tmp_path))["metadata"]["uid"]
-    wait_until(lambda: bool(_prepared(daemon, uid, "init-2")), what="init-2 created ahead")
+    _wait_prepared_while_init_1_runs(daemon, uid)
 
     pod = daemon.pod("gated")
     assert pod is not None
@@ -74,6 +84,18 @@ def test_the_next_init_container_waits_unseen_and_runs_on_its_turn(
     assert statuses["init-2"]["state"] == {"waiting": {"reason": "PodInitializing"}}
     assert "containerID" not in statuses["init-2"]
     assert _reasons(daemon, "init-2") == []  # no Pulled/Created before its turn
+    assert daemon.logs("gated", "init-2") == (
+        400,
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": 'container "init-2" in pod "gated" is waiting to start: PodInitializing',
+            "reason": "BadRequest",
+            "code": 400,
+        },
+    )
     assert not marks.exists()
 
     gate.write_text("0")
@@ -93,7 +115,7 @@ def test_a_failed_init_container_under_never_leaves_the_next_one_unstarted_and_r
 ) -> None:
     gate, marks = tmp_path / "gate", tmp_path / "marks"
     uid = daemon.create_pod(_gated_pod(tmp_path))["metadata"]["uid"]
-    wait_until(lambda: bool(_prepared(daemon, uid, "init-2")), what="init-2 created ahead")
+    _wait_prepared_while_init_1_runs(daemon, uid)
 
     gate.write_text("3")
     wait_until(lambda: daemon.phase("gated") == "Failed", what="the pod to fail")
@@ -115,7 +137,7 @@ def test_a_daemon_killed_meanwhile_does_not_count_the_prepared_container(
 ) -> None:
     gate, marks = tmp_path / "gate", tmp_path / "marks"
     uid = daemon.create_pod(_gated_pod(tmp_path))["metadata"]["uid"]
-    wait_until(lambda: bool(_prepared(daemon, uid, "init-2")), what="init-2 created ahead")
+    _wait_prepared_while_init_1_runs(daemon, uid)
     (left_behind,) = _prepared(daemon, uid, "init-2")
 
     assert daemon.signal(signal.SIGKILL) == -signal.SIGKILL
