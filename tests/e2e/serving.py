@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,3 +221,14 @@ def pod_manifest(
 
 def sh(name: str, script: str, **fields: Any) -> dict[str, Any]:
     return {"name": name, "image": "busybox", "command": ["sh", "-c", script], **fields}
+
+
+@contextlib.contextmanager
+def started_daemon(data_dir: Path) -> Iterator[Daemon]:
+    """A daemon on `data_dir`, started; on exit it is killed and what it ran is stopped."""
+    instance = Daemon(data_dir=data_dir)
+    instance.start()
+    try:
+        yield instance
+    finally:
+        instance.kill_leftovers()

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.serving import Daemon, wait_until
+from tests.e2e.serving import Daemon, started_daemon, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -129,12 +129,8 @@ def assert_status_true(pod: dict[str, Any], records: list[Record], app_code: int
 
 @pytest.fixture
 def chaos_daemon(tmp_path: Path) -> Iterator[Daemon]:
-    instance = Daemon(data_dir=tmp_path / "data")
-    instance.start()
-    try:
+    with started_daemon(tmp_path / "data") as instance:
         yield instance
-    finally:
-        instance.kill_leftovers()
 
 
 def pods(daemon: Daemon) -> dict[str, dict[str, Any]]:

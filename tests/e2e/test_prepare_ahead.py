@@ -12,19 +12,15 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.serving import Daemon, pod_manifest, sh, wait_until
+from tests.e2e.serving import Daemon, pod_manifest, sh, started_daemon, wait_until
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def daemon(tmp_path: Path) -> Iterator[Daemon]:
-    instance = Daemon(data_dir=tmp_path / "data")
-    instance.start()
-    try:
+    with started_daemon(tmp_path / "data") as instance:
         yield instance
-    finally:
-        instance.kill_leftovers()
 
 
 def _gated_pod(shared: Path, *, restart_policy: str = "Never") -> dict[str, Any]:

@@ -212,14 +212,7 @@ class Executor(msgspec.Struct):
         container_id = await self._use_prepared(prepared, container, info, sandbox_id)
         if container_id is None:
             try:
-                config = containers.build_container_config(
-                    pod,
-                    container,
-                    attempt=info.attempt,
-                    volumes=self.state.volumes or {},
-                    sources=sources,
-                    logs_dir=self.node.logs_dir,
-                )
+                config = self._container_config(pod, container, info, sources)
                 container_id = await self.runtime.create_container(sandbox_id, config)
             except (environment.ConfigError, contract.ConfigError) as exc:
                 return self._start_failed(
@@ -262,6 +255,23 @@ class Executor(msgspec.Struct):
                 )
         self.probes.ensure(container, container_id, tg)
         return True
+
+    def _container_config(
+        self,
+        pod: Pod,
+        container: Container,
+        info: StartInfo,
+        sources: environment.EnvSources,
+    ) -> contract.ContainerConfig:
+        """The runtime config of this start's instance; raises `environment.ConfigError`."""
+        return containers.build_container_config(
+            pod,
+            container,
+            attempt=info.attempt,
+            volumes=self.state.volumes or {},
+            sources=sources,
+            logs_dir=self.node.logs_dir,
+        )
 
     # --- containers created ahead of their turn ------------------------------------------------
 
@@ -306,14 +316,7 @@ class Executor(msgspec.Struct):
         try:
             if service is not None and await service.image_status(container.image) is None:
                 return None
-            config = containers.build_container_config(
-                pod,
-                container,
-                attempt=info.attempt,
-                volumes=self.state.volumes or {},
-                sources=sources,
-                logs_dir=self.node.logs_dir,
-            )
+            config = self._container_config(pod, container, info, sources)
             return await self.runtime.create_container(
                 sandbox_id, msgspec.structs.replace(config, prepared=True)
             )

@@ -575,6 +575,30 @@ def encode_continue(*, resource_version: int, namespace: str, name: str, scoped:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def list_page(
+    items: tuple[wire.Wire, ...],
+    *,
+    revision: int,
+    last: tuple[str, str],
+    more: int,
+    scoped: bool,
+    counted: bool,
+) -> ListResult:
+    """A page of a list whose last item has key `last`: when `more` items follow, the continue
+    token after it and, when `counted` (no selector), their number."""
+    token = ""
+    if more:
+        token = encode_continue(
+            resource_version=revision, namespace=last[0], name=last[1], scoped=scoped
+        )
+    return ListResult(
+        items=items,
+        resource_version=str(revision),
+        continue_token=token,
+        remaining=more if more and counted else None,
+    )
+
+
 def decode_continue(token: str, *, scoped_namespace: str | None) -> tuple[int, tuple[str, str]]:
     """`(resourceVersion, (namespace, name))` of the last key a token says was returned."""
     invalid = "invalid continue token: continue key is not valid"

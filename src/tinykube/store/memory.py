@@ -110,20 +110,13 @@ class MemoryStore(contract.PodMethods):
             if selector.empty or selector.matches(entries[key].attributes)
         ]
         page, rest = (matched[:limit], matched[limit:]) if limit > 0 else (matched, [])
-        token = ""
-        if rest:
-            namespace_of_last, name_of_last = contract.key_of(page[-1])
-            token = contract.encode_continue(
-                resource_version=revision,
-                namespace=namespace_of_last,
-                name=name_of_last,
-                scoped=namespace is not None,
-            )
-        return contract.ListResult(
-            items=tuple(page),
-            resource_version=str(revision),
-            continue_token=token,
-            remaining=len(rest) if rest and selector.empty else None,
+        return contract.list_page(
+            tuple(page),
+            revision=revision,
+            last=contract.key_of(page[-1]) if page else ("", ""),
+            more=len(rest),
+            scoped=namespace is not None,
+            counted=selector.empty,
         )
 
     # --- writes ------------------------------------------------------------------------------

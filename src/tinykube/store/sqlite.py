@@ -292,20 +292,14 @@ class SqliteStore(contract.PodMethods):
                 rows, more = self._matching_keys(kind, where, params, selector, limit)
             with _gc_paused():
                 page = self._load_many(kind, rows)
-        token = ""
-        if more:
-            last_namespace, last_name, _ = rows[-1]
-            token = contract.encode_continue(
-                resource_version=revision,
-                namespace=last_namespace,
-                name=last_name,
-                scoped=namespace is not None,
-            )
-        return contract.ListResult(
-            items=tuple(page),
-            resource_version=str(revision),
-            continue_token=token,
-            remaining=more if more and selector.empty else None,
+        last = (rows[-1][0], rows[-1][1]) if rows else ("", "")
+        return contract.list_page(
+            tuple(page),
+            revision=revision,
+            last=last,
+            more=more,
+            scoped=namespace is not None,
+            counted=selector.empty,
         )
 
     def _page_keys(
