@@ -201,11 +201,13 @@ def exec_command(
     def say(what: str) -> str:
         return f'echo "$(date +%s.%N) {name} {what}" >> {log}; '
 
-    script = say(f"Starting {_seconds(start_delay)}")
-    script += (
+    # The trap first: a TERM that arrives while the first line is written (a liveness probe
+    # failing at once) must not kill the shell with 143 instead of running the trap.
+    script = (
         f"_term() {{ sleep {_seconds(termination_seconds)}; {say('Exiting')}exit {exit_code}; }}; "
     )
     script += "trap _term TERM; "
+    script += say(f"Starting {_seconds(start_delay)}")
     if start_delay:
         script += _sleep(start_delay)
     script += "touch started; "
