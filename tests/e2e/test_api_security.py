@@ -196,6 +196,7 @@ def test_get_and_describe_the_node(daemon: Daemon) -> None:
     assert f"  cpu:                {os.cpu_count()}\n" in text
     assert "  pods:               110\n" in text
     assert "Non-terminated Pods:          (0 in total)" in text
+    assert f"Lease:\n  HolderIdentity:  {name}\n  AcquireTime:     <unset>\n" in text
 
     node = json.loads(daemon.kubectl("get", "node", name, "-o", "json").stdout)
     meminfo = Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0]
@@ -211,7 +212,7 @@ def test_the_official_python_client_loads_the_kubeconfig(daemon: Daemon) -> None
         names = [n.metadata.name for n in core.list_node().items]
         namespaces = sorted(n.metadata.name for n in core.list_namespace().items)
     assert names == [socket.gethostname().lower()]
-    assert namespaces == ["default", "kube-system"]
+    assert namespaces == ["default", "kube-node-lease", "kube-public", "kube-system"]
 
 
 def test_tinykube_kubeconfig_prints_a_working_kubeconfig(daemon: Daemon, tmp_path: Path) -> None:

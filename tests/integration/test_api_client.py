@@ -215,7 +215,7 @@ def test_status_subresource(core: Core) -> None:
 
 def test_namespaces_and_system_namespaces(core: Core) -> None:
     names = [ns.metadata.name for ns in core.list_namespace().items]
-    assert names == ["default", "kube-system"]
+    assert names == ["default", "kube-node-lease", "kube-public", "kube-system"]
     core.create_namespace({"metadata": {"name": "team"}})
     core.create_namespaced_secret("team", {"metadata": {"name": "s"}, "stringData": {"k": "v"}})
     assert [s.metadata.name for s in core.list_namespaced_secret("team").items] == ["s"]
@@ -264,7 +264,8 @@ def test_watch_from_future_version_is_an_error_event(core: Core) -> None:
     (event,) = [json.loads(line) for line in response.read().splitlines()]
     assert event["type"] == "ERROR"
     assert event["object"]["code"] == 504
-    assert event["object"]["message"] == "Too large resource version: 999, current: 2"
+    # four system namespaces were created: versions 1 to 4
+    assert event["object"]["message"] == "Too large resource version: 999, current: 4"
 
 
 async def test_serves_on_a_unix_socket(tmp_path: Path) -> None:

@@ -151,9 +151,11 @@ def test_other_kinds(kubectl: Kubectl) -> None:
     assert cms.stdout.splitlines() == ["NAME   DATA   AGE", "cm     1      0s"]
     namespaces = kubectl("get", "ns")
     assert namespaces.stdout.splitlines() == [
-        "NAME          STATUS   AGE",
-        "default       Active   0s",
-        "kube-system   Active   0s",
+        "NAME              STATUS   AGE",
+        "default           Active   0s",
+        "kube-node-lease   Active   0s",
+        "kube-public       Active   0s",
+        "kube-system       Active   0s",
     ]
     assert kubectl("delete", "cm", "cm").stdout == 'configmap "cm" deleted\n'
 
@@ -165,6 +167,7 @@ def test_api_resources(kubectl: Kubectl) -> None:
     assert rows == [
         ["configmaps", "cm", "v1", "true", "ConfigMap"],
         ["events", "ev", "v1", "true", "Event"],
+        ["leases", "coordination.k8s.io/v1", "true", "Lease"],
         ["namespaces", "ns", "v1", "false", "Namespace"],
         ["nodes", "no", "v1", "false", "Node"],
         ["pods", "po", "v1", "true", "Pod"],

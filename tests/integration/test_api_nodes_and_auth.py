@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import RunningServer
+from tests.integration.conftest import NODE, RunningServer
 
 KUBECTL = shutil.which("kubectl")
 DEADLINE = 30.0
@@ -63,10 +63,14 @@ def kubectl(kubeconfig: Path, tmp_path: Path) -> Kubectl:
     return run
 
 
-def _get(server: RunningServer, path: str, *, token: str | None) -> tuple[int, Any]:
+def _get(
+    server: RunningServer, path: str, *, token: str | None, accept: str = ""
+) -> tuple[int, Any]:
     request = urllib.request.Request(server.url + path)
     if token is not None:
         request.add_header("Authorization", f"Bearer {token}")
+    if accept:
+        request.add_header("Accept", accept)
     context = ssl.create_default_context(cafile=str(server.ca_file))
     try:
         with urllib.request.urlopen(request, context=context, timeout=DEADLINE) as response:
@@ -208,6 +212,153 @@ def test_node_selectors(kubectl: Kubectl) -> None:
 def test_watch_nodes_sends_the_node_then_waits(kubectl: Kubectl) -> None:
     result = kubectl("get", "nodes", "--watch", "--request-timeout=2s", "-o", "name")
     assert result.stdout == "node/node-1\n"
+
+
+# --- the node's lease ------------------------------------------------------------------------
+
+
+def test_describe_node_prints_its_lease(kubectl: Kubectl) -> None:
+    result = kubectl("describe", "node", "node-1")
+    assert result.returncode == 0, result.stderr
+    assert "Failed to get lease" not in result.stdout
+    lines = result.stdout.splitlines()
+    start = lines.index("Lease:")
+    assert lines[start + 1 : start + 4] == [
+        "  HolderIdentity:  node-1",
+        "  AcquireTime:     <unset>",
+        "  RenewTime:       Fri, 27 Nov 2026 05:38:34 +0000",
+    ]
+
+
+def test_get_leases_lists_the_node_lease(kubectl: Kubectl) -> None:
+    result = kubectl("get", "leases", "-n", "kube-node-lease")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["NAME     HOLDER   AGE", "node-1   node-1   3h"]
+    everywhere = kubectl("get", "leases", "-A", "-o", "name")
+    assert (everywhere.returncode, everywhere.stdout) == (0, "lease.coordination.k8s.io/node-1\n")
+    elsewhere = kubectl("get", "leases", "-n", "default")
+    assert (elsewhere.returncode, elsewhere.stdout, elsewhere.stderr) == (
+        0,
+        "",
+        "No resources found in default namespace.\n",
+    )
+
+
+def test_lease_object_as_the_kubelet_keeps_it(kubectl: Kubectl) -> None:
+    result = kubectl("get", "lease", "node-1", "-n", "kube-node-lease", "-o", "json")
+    assert result.returncode == 0, result.stderr
+    lease = json.loads(result.stdout)
+    assert (lease["apiVersion"], lease["kind"]) == ("coordination.k8s.io/v1", "Lease")
+    assert lease["metadata"]["ownerReferences"] == [
+        {"apiVersion": "v1", "kind": "Node", "name": "node-1", "uid": NODE.uid}
+    ]
+    assert lease["spec"] == {
+        "holderIdentity": "node-1",
+        "leaseDurationSeconds": 40,
+        "renewTime": "2026-11-27T05:38:34.000000Z",
+    }
+
+
+def test_missing_lease_and_writes(kubectl: Kubectl) -> None:
+    missing = kubectl("get", "lease", "x", "-n", "kube-node-lease")
+    assert (missing.returncode, missing.stderr) == (
+        1,
+        'Error from server (NotFound): leases.coordination.k8s.io "x" not found\n',
+    )
+    result = kubectl("delete", "lease", "node-1", "-n", "kube-node-lease")
+    assert (result.returncode, result.stderr) == (
+        1,
+        "Error from server (MethodNotAllowed): "
+        "the server does not allow this method on the requested resource\n",
+    )
+
+
+def test_missing_lease_is_the_apiserver_status(api_server: RunningServer) -> None:
+    path = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/x"
+    assert _get(api_server, path, token=api_server.token) == (
+        404,
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": 'leases.coordination.k8s.io "x" not found',
+            "reason": "NotFound",
+            "details": {"name": "x", "group": "coordination.k8s.io", "kind": "leases"},
+            "code": 404,
+        },
+    )
+
+
+LEASE_VERSION = {"groupVersion": "coordination.k8s.io/v1", "version": "v1"}
+LEASE_GROUP = {
+    "name": "coordination.k8s.io",
+    "versions": [LEASE_VERSION],
+    "preferredVersion": LEASE_VERSION,
+}
+
+
+def test_discovery_lists_the_coordination_group(api_server: RunningServer) -> None:
+    token = api_server.token
+    assert _get(api_server, "/apis", token=token) == (
+        200,
+        {"kind": "APIGroupList", "apiVersion": "v1", "groups": [LEASE_GROUP]},
+    )
+    assert _get(api_server, "/apis/coordination.k8s.io", token=token) == (
+        200,
+        {"kind": "APIGroup", "apiVersion": "v1", **LEASE_GROUP},
+    )
+    assert _get(api_server, "/apis/coordination.k8s.io/v1", token=token) == (
+        200,
+        {
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": "coordination.k8s.io/v1",
+            "resources": [
+                {
+                    "name": "leases",
+                    "singularName": "lease",
+                    "namespaced": True,
+                    "kind": "Lease",
+                    "verbs": ["get", "list", "watch"],
+                }
+            ],
+        },
+    )
+    accept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+    status, aggregated = _get(api_server, "/apis", token=token, accept=accept)
+    assert (status, aggregated["kind"]) == (200, "APIGroupDiscoveryList")
+    assert aggregated["items"] == [
+        {
+            "metadata": {"name": "coordination.k8s.io", "creationTimestamp": None},
+            "versions": [
+                {
+                    "version": "v1",
+                    "freshness": "Current",
+                    "resources": [
+                        {
+                            "resource": "leases",
+                            "responseKind": {
+                                "group": "coordination.k8s.io",
+                                "version": "v1",
+                                "kind": "Lease",
+                            },
+                            "scope": "Namespaced",
+                            "singularResource": "lease",
+                            "verbs": ["get", "list", "watch"],
+                        }
+                    ],
+                }
+            ],
+        }
+    ]
+
+
+def test_watch_leases_sends_the_lease_then_waits(kubectl: Kubectl) -> None:
+    result = kubectl(
+        "get", "leases", "-n", "kube-node-lease", "--watch", "--request-timeout=2s", "-o", "name"
+    )
+    assert result.stdout == "lease.coordination.k8s.io/node-1\n"
 
 
 # --- authentication --------------------------------------------------------------------------

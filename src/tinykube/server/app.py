@@ -2,10 +2,10 @@
 
 `build_app` wires discovery and the core/v1 resources onto an aiohttp application, with the
 Status middleware outermost, and makes sure the namespaces every cluster has (`default`,
-`kube-system`) exist. The application owns one background task, the bookmark timer, through
-its cleanup context; `serve_api` runs the application on a TCP port or a unix socket until it
-is cancelled (it is meant to be one task in the caller's TaskGroup) and reports the bound
-address through `on_ready`.
+`kube-node-lease`, `kube-public`, `kube-system`) exist. The application owns one background
+task, the bookmark timer, through its cleanup context; `serve_api` runs the application on a
+TCP port or a unix socket until it is cancelled (it is meant to be one task in the caller's
+TaskGroup) and reports the bound address through `on_ready`.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ import msgspec
 from aiohttp import typedefs, web
 
 from tinykube.api import admission
-from tinykube.server import auth, discovery, errors, logs, nodes, resources
+from tinykube.server import auth, discovery, errors, leases, logs, nodes, resources
 from tinykube.server import exec as pod_exec
 from tinykube.store import contract
 
-SYSTEM_NAMESPACES: Final = ("default", "kube-system")
+SYSTEM_NAMESPACES: Final = ("default", "kube-node-lease", "kube-public", "kube-system")
 BOOKMARK_INTERVAL: Final = 60.0
 
 
@@ -75,6 +75,7 @@ def build_app(
     if node is None:
         node = nodes.gather_facts(now=clock())
     nodes.add_routes(app, node)  # before the generic /api/v1/{resource} routes
+    leases.add_routes(app)
     resources.add_routes(app)
 
     async def bookmarks(_: web.Application) -> AsyncIterator[None]:

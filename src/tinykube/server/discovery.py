@@ -1,5 +1,8 @@
 """Discovery and OpenAPI: `/version`, `/api`, `/api/v1`, `/apis`, `/openapi/v2`, `/openapi/v3`.
 
+Besides core/v1 (`RESOURCES`), the named groups of `GROUPS` (coordination.k8s.io/v1 for the
+node's lease) are listed in `/apis` and served at `/apis/{group}` and `/apis/{group}/{version}`.
+
 What is served and why is measured in docs `kubectl-compat.md`: kubectl's version dispatcher
 picks its binary from `/version`'s major/minor; `/api` and `/apis` are asked for with the
 aggregated-discovery Accept header and answered in that form (with its exact content type) when
@@ -14,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 import msgspec
-from aiohttp import web
+from aiohttp import typedefs, web
 
 from tinykube.server import errors, openapi
 
@@ -102,6 +105,35 @@ RESOURCES: Final[tuple[Resource, ...]] = (
 BY_NAME: Final = {resource.name: resource for resource in RESOURCES}
 
 
+class GroupVersion(msgspec.Struct, frozen=True, kw_only=True):
+    """One served version of a named API group (under `/apis`) and its resources."""
+
+    group: str
+    version: str
+    resources: tuple[Resource, ...]
+
+    @property
+    def group_version(self) -> str:
+        return f"{self.group}/{self.version}"
+
+
+GROUPS: Final[tuple[GroupVersion, ...]] = (
+    GroupVersion(  # read-only: the node's heartbeat lease, served by `server.leases`
+        group="coordination.k8s.io",
+        version="v1",
+        resources=(
+            Resource(
+                name="leases",
+                singular="lease",
+                kind="Lease",
+                namespaced=True,
+                verbs=("get", "list", "watch"),
+            ),
+        ),
+    ),
+)
+
+
 def _resource_list_entries(resource: Resource) -> list[dict[str, Any]]:
     entry: dict[str, Any] = {
         "name": resource.name,
@@ -137,8 +169,8 @@ def api_resource_list() -> dict[str, Any]:
     return {"kind": "APIResourceList", "groupVersion": "v1", "resources": resources}
 
 
-def _discovery_resource(resource: Resource) -> dict[str, Any]:
-    gvk = {"group": "", "version": "v1", "kind": resource.kind}
+def _discovery_resource(resource: Resource, group: str = "", version: str = "v1") -> dict[str, Any]:
+    gvk = {"group": group, "version": version, "kind": resource.kind}
     out: dict[str, Any] = {
         "resource": resource.name,
         "responseKind": gvk,
@@ -177,6 +209,38 @@ def aggregated_core() -> dict[str, Any]:
     }
 
 
+def aggregated_groups() -> dict[str, Any]:
+    """`/apis` as an APIGroupDiscoveryList (v2): each group with its one version."""
+    items = [
+        {
+            "metadata": {"name": served.group, "creationTimestamp": None},
+            "versions": [
+                {
+                    "version": served.version,
+                    "freshness": "Current",
+                    "resources": [
+                        _discovery_resource(r, served.group, served.version)
+                        for r in served.resources
+                    ],
+                }
+            ],
+        }
+        for served in GROUPS
+    ]
+    return {
+        "kind": "APIGroupDiscoveryList",
+        "apiVersion": "apidiscovery.k8s.io/v2",
+        "metadata": {},
+        "items": items,
+    }
+
+
+def _api_group(served: GroupVersion) -> dict[str, Any]:
+    """The legacy APIGroup of `served` (its one version is the preferred one)."""
+    version = {"groupVersion": served.group_version, "version": served.version}
+    return {"name": served.group, "versions": [version], "preferredVersion": version}
+
+
 def wants_aggregated(accept: str) -> bool:
     """Whether the Accept header asks for the v2 APIGroupDiscoveryList first-class."""
     for part in accept.split(","):
@@ -209,14 +273,28 @@ async def core_v1(request: web.Request) -> web.StreamResponse:
 
 async def groups(request: web.Request) -> web.StreamResponse:
     if wants_aggregated(request.headers.get("Accept", "")):
+        return errors.json_response(aggregated_groups(), content_type=AGGREGATED)
+    body = {"kind": "APIGroupList", "apiVersion": "v1", "groups": [_api_group(g) for g in GROUPS]}
+    return errors.json_response(body)
+
+
+def _group_handlers(served: GroupVersion) -> tuple[typedefs.Handler, typedefs.Handler]:
+    """The handlers of `/apis/{group}` (APIGroup) and `/apis/{group}/{version}`."""
+
+    async def group(request: web.Request) -> web.StreamResponse:
+        return errors.json_response({"kind": "APIGroup", "apiVersion": "v1", **_api_group(served)})
+
+    async def group_version(request: web.Request) -> web.StreamResponse:
+        resources = [entry for r in served.resources for entry in _resource_list_entries(r)]
         body = {
-            "kind": "APIGroupDiscoveryList",
-            "apiVersion": "apidiscovery.k8s.io/v2",
-            "metadata": {},
-            "items": [],
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": served.group_version,
+            "resources": resources,
         }
-        return errors.json_response(body, content_type=AGGREGATED)
-    return errors.json_response({"kind": "APIGroupList", "apiVersion": "v1", "groups": []})
+        return errors.json_response(body)
+
+    return group, group_version
 
 
 def add_routes(app: web.Application) -> None:
@@ -224,4 +302,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api", core_api)
     app.router.add_get("/api/v1", core_v1)
     app.router.add_get("/apis", groups)
+    for served in GROUPS:
+        group, group_version = _group_handlers(served)
+        app.router.add_get(f"/apis/{served.group}", group)
+        app.router.add_get(f"/apis/{served.group_version}", group_version)
     openapi.add_routes(app, RESOURCES)

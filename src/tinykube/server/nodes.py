@@ -359,7 +359,8 @@ def _timeout(request: web.Request) -> int:
         raise errors.bad_request(f'strconv.ParseInt: parsing "{text}": invalid syntax') from None
 
 
-def _is_watch(request: web.Request) -> bool:
+def is_watch(request: web.Request) -> bool:
+    """The `watch` query parameter as Go's ParseBool reads it (BadRequest otherwise)."""
     text = request.query.get("watch", "")
     if text in ("1", "t", "T", "true", "TRUE", "True"):
         return True
@@ -382,8 +383,8 @@ async def collection(request: web.Request) -> web.StreamResponse:
     except contract.BadRequest as exc:
         raise errors.bad_request(str(exc)) from None
     items = [node] if matching else []
-    if _is_watch(request):
-        return await _watch(request, items, version)
+    if is_watch(request):
+        return await watch_unchanging(request, [_watched(request, n, version) for n in items])
     if _wants_table(request):
         return errors.json_response(_table(request, items, version))
     listed = []
@@ -418,7 +419,15 @@ async def item(request: web.Request) -> web.StreamResponse:
     return errors.json_response(wire.to_wire(node))
 
 
-async def _watch(request: web.Request, items: list[Node], version: str) -> web.StreamResponse:
+def _watched(request: web.Request, node: Node, version: str) -> Any:
+    if _wants_table(request):
+        return _table(request, [node], version)
+    return wire.to_wire(node)
+
+
+async def watch_unchanging(request: web.Request, objects: list[Any]) -> web.StreamResponse:
+    """A watch on objects that do not change: each one ADDED when the watch starts from no
+    resourceVersion (or "0"), then no events until `timeoutSeconds` or the client leaves."""
     timeout = _timeout(request)
     since = request.query.get("resourceVersion", "")
     response = web.StreamResponse(headers={"Content-Type": errors.JSON})
@@ -426,13 +435,12 @@ async def _watch(request: web.Request, items: list[Node], version: str) -> web.S
     await response.prepare(request)
     try:
         if since in ("", "0"):
-            for node in items:
-                obj = _table(request, [node], version) if _wants_table(request) else None
-                event = {"type": "ADDED", "object": obj or wire.to_wire(node)}
+            for obj in objects:
+                event = {"type": "ADDED", "object": obj}
                 await response.write(json.dumps(event, separators=(",", ":")).encode() + b"\n")
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout if timeout > 0 else None):
-                await asyncio.Event().wait()  # the node does not change
+                await asyncio.Event().wait()  # nothing changes
     except ConnectionError:
         return response  # the client went away
     await response.write_eof()
