@@ -234,7 +234,7 @@ def _series(name: str, one_run: Callable[[], Run], runs: int, warmup: int) -> li
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--skip-podman", action="store_true")
     args = parser.parse_args()
