@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Mapping
 from typing import Any, Final
 
 from aiohttp import web
@@ -24,16 +23,13 @@ from aiohttp import web
 from tinykube.api import wire
 from tinykube.api.lease import (
     API_VERSION,
-    COLUMNS,
     GROUP,
     NODE_LEASE_NAMESPACE,
     Lease,
     LeaseSpec,
-    lease_cells,
 )
 from tinykube.api.meta import ObjectMeta, OwnerReference
 from tinykube.server import errors, nodes, resources, tables
-from tinykube.store import contract, selectors
 
 RESOURCE: Final = "leases"
 LEASE_DURATION_SECONDS: Final = 40  # the kubelet's --node-lease-duration-seconds default
@@ -65,110 +61,46 @@ def build_lease(
     )
 
 
-def selected(
-    lease: Lease, *, namespace: str | None, label_selector: str, field_selector: str
-) -> bool:
-    """Whether `lease` is in `namespace` (None: any) and matches the selectors (BadRequest for
-    a malformed one)."""
-    requirements = selectors.parse_label_selector(label_selector)
-    terms = selectors.parse_field_selector(field_selector, "Lease")
-    meta = lease.metadata
-    fields: Mapping[str, str] = {"metadata.name": meta.name, "metadata.namespace": meta.namespace}
-    return (
-        namespace in (None, meta.namespace)
-        and all(r.matches(meta.labels) for r in requirements)
-        and all(t.matches(fields) for t in terms)
-    )
-
-
-def table(
-    leases: list[Lease], *, now: datetime.datetime, include: str, resource_version: str
-) -> dict[str, Any]:
-    """The leases as a `meta.k8s.io/v1` Table (`printLease`)."""
-    rows = []
-    for lease in leases:
-        row: dict[str, Any] = {"cells": lease_cells(lease, now=now)}
-        if include == "Object":
-            row["object"] = wire.to_wire(lease)
-        elif include != "None":
-            row["object"] = {
-                "kind": "PartialObjectMetadata",
-                "apiVersion": "meta.k8s.io/v1",
-                "metadata": wire.to_wire(lease.metadata),
-            }
-        rows.append(row)
-    return {
-        "kind": "Table",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": {"resourceVersion": resource_version},
-        "columnDefinitions": [c.to_wire() for c in COLUMNS],
-        "rows": rows,
-    }
-
-
 # --- handlers --------------------------------------------------------------------------------
 
 
-def _current(request: web.Request) -> tuple[Lease, datetime.datetime, str]:
-    """The lease now, the time, and the store's resourceVersion."""
+def _current(request: web.Request) -> tuple[Lease, str]:
+    """The lease now, and the store's resourceVersion."""
     version = request.app[resources.STORE_KEY].current_resource_version()
     now = request.app[resources.CLOCK_KEY]()
     lease = build_lease(request.app[nodes.NODE_KEY], resource_version=version, renewed=now)
-    return lease, now, version
+    return lease, version
 
 
-def _answer(
-    request: web.Request, leases: list[Lease], now: datetime.datetime, version: str
-) -> dict[str, Any] | None:
+def _answer(request: web.Request, leases: list[Lease], version: str) -> dict[str, Any] | None:
     """The Table kubectl asks for, or None for plain JSON."""
     if not tables.wants_table(request.headers.get("Accept", "")):
         return None
-    include = request.query.get("includeObject", "Metadata")
-    return table(leases, now=now, include=include, resource_version=version)
+    return nodes.table_of(request, "Lease", leases, version)
 
 
 async def collection(request: web.Request) -> web.StreamResponse:
     """`.../leases` (in a namespace or in all): list or watch; every other method is 405."""
     if request.method != "GET":
         raise errors.method_not_allowed()
-    lease, now, version = _current(request)
-    try:
-        matching = selected(
-            lease,
-            namespace=request.match_info.get("namespace"),
-            label_selector=request.query.get("labelSelector", ""),
-            field_selector=request.query.get("fieldSelector", ""),
-        )
-    except contract.BadRequest as exc:
-        raise errors.bad_request(str(exc)) from None
-    items = [lease] if matching else []
+    lease, version = _current(request)
+    namespace = request.match_info.get("namespace")
+    in_namespace = namespace in (None, lease.metadata.namespace)
+    items = [lease] if in_namespace and nodes.matching(request, "Lease", lease) else []
     if nodes.is_watch(request):
-        watched = [_answer(request, [i], now, version) or wire.to_wire(i) for i in items]
+        watched = [_answer(request, [i], version) or wire.to_wire(i) for i in items]
         return await nodes.watch_unchanging(request, watched)
-    answer = _answer(request, items, now, version)
+    answer = _answer(request, items, version)
     if answer is not None:
         return errors.json_response(answer)
-    listed = []
-    for item in items:
-        raw = wire.to_wire(item)
-        raw.pop("kind", None)  # list items carry no TypeMeta on the wire
-        raw.pop("apiVersion", None)
-        listed.append(raw)
-    return errors.json_response(
-        {
-            "kind": "LeaseList",
-            "apiVersion": API_VERSION,
-            "metadata": {"resourceVersion": version},
-            "items": listed,
-        }
-    )
+    return nodes.list_response("Lease", API_VERSION, items, version)
 
 
 async def item(request: web.Request) -> web.StreamResponse:
     """`.../namespaces/{namespace}/leases/{name}`: get; every other method is 405."""
     if request.method != "GET":
         raise errors.method_not_allowed()
-    lease, now, version = _current(request)
+    lease, version = _current(request)
     name = request.match_info["name"]
     namespace = request.match_info["namespace"]
     if (namespace, name) != (lease.metadata.namespace, lease.metadata.name):
@@ -178,7 +110,7 @@ async def item(request: web.Request) -> web.StreamResponse:
             f'{RESOURCE}.{GROUP} "{name}" not found',
             {"name": name, "group": GROUP, "kind": RESOURCE},
         )
-    answer = _answer(request, [lease], now, version)
+    answer = _answer(request, [lease], version)
     return errors.json_response(answer if answer is not None else wire.to_wire(lease))
 
 

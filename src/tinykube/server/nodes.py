@@ -32,7 +32,6 @@ import json
 import os
 import platform
 import uuid
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -42,7 +41,6 @@ from aiohttp import web
 from tinykube.api import wire
 from tinykube.api.meta import ObjectMeta
 from tinykube.api.node import (
-    COLUMNS,
     DaemonEndpoint,
     Node,
     NodeAddress,
@@ -51,7 +49,6 @@ from tinykube.api.node import (
     NodeSpec,
     NodeStatus,
     NodeSystemInfo,
-    node_cells,
 )
 from tinykube.api.quantity import Format, Quantity
 from tinykube.server import discovery, errors, resources, tables
@@ -278,46 +275,6 @@ def build_node(facts: NodeFacts, *, resource_version: str, heartbeat: datetime.d
     )
 
 
-def selected(node: Node, *, label_selector: str, field_selector: str) -> bool:
-    """Whether `node` matches the selectors (BadRequest for a malformed one)."""
-    requirements = selectors.parse_label_selector(label_selector)
-    terms = selectors.parse_field_selector(field_selector, "Node")
-    fields: Mapping[str, str] = {"metadata.name": node.metadata.name, "metadata.namespace": ""}
-    return all(r.matches(node.metadata.labels) for r in requirements) and all(
-        t.matches(fields) for t in terms
-    )
-
-
-def table(
-    nodes: list[Node],
-    *,
-    now: datetime.datetime,
-    include: str,
-    resource_version: str,
-    with_columns: bool = True,
-) -> dict[str, Any]:
-    """The nodes as a `meta.k8s.io/v1` Table (`printNode`)."""
-    rows = []
-    for node in nodes:
-        row: dict[str, Any] = {"cells": node_cells(node, now=now)}
-        if include == "Object":
-            row["object"] = wire.to_wire(node)
-        elif include != "None":
-            row["object"] = {
-                "kind": "PartialObjectMetadata",
-                "apiVersion": "meta.k8s.io/v1",
-                "metadata": wire.to_wire(node.metadata),
-            }
-        rows.append(row)
-    return {
-        "kind": "Table",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": {"resourceVersion": resource_version},
-        "columnDefinitions": [c.to_wire() for c in COLUMNS] if with_columns else None,
-        "rows": rows,
-    }
-
-
 # --- handlers --------------------------------------------------------------------------------
 
 
@@ -342,10 +299,44 @@ def _wants_table(request: web.Request) -> bool:
     return tables.wants_table(request.headers.get("Accept", ""))
 
 
-def _table(request: web.Request, nodes: list[Node], version: str, *, first: bool = True) -> Any:
-    include = request.query.get("includeObject", "Metadata")
-    return table(
-        nodes, now=_now(request), include=include, resource_version=version, with_columns=first
+def _table(request: web.Request, nodes: list[Node], version: str) -> Any:
+    return table_of(request, "Node", nodes, version)
+
+
+def table_of(request: web.Request, kind: str, objects: list[Any], version: str) -> dict[str, Any]:
+    """`objects` as the Table kubectl asks for (`includeObject`), at the request's time."""
+    return tables.table(
+        kind,
+        objects,
+        now=_now(request),
+        include=request.query.get("includeObject", "Metadata"),
+        list_meta={"resourceVersion": version},
+    )
+
+
+def matching(request: web.Request, kind: str, obj: Any) -> bool:
+    """Whether `obj` matches the request's label and field selectors (400 for a bad one)."""
+    try:
+        selector = selectors.parse(
+            kind,
+            label_selector=request.query.get("labelSelector", ""),
+            field_selector=request.query.get("fieldSelector", ""),
+        )
+    except contract.BadRequest as exc:
+        raise errors.bad_request(str(exc)) from None
+    return selector.matches(selectors.attributes_of(obj))
+
+
+def list_response(kind: str, api_version: str, items: list[Any], version: str) -> web.Response:
+    """A `<kind>List` of `items` (list items carry no TypeMeta on the wire)."""
+    listed = [msgspec.Raw(wire.to_json(item, type_meta=False)) for item in items]
+    return errors.json_response(
+        {
+            "kind": f"{kind}List",
+            "apiVersion": api_version,
+            "metadata": {"resourceVersion": version},
+            "items": listed,
+        }
     )
 
 
@@ -374,33 +365,12 @@ async def collection(request: web.Request) -> web.StreamResponse:
     if request.method != "GET":
         raise errors.method_not_allowed()
     node, version = _current(request)
-    try:
-        matching = selected(
-            node,
-            label_selector=request.query.get("labelSelector", ""),
-            field_selector=request.query.get("fieldSelector", ""),
-        )
-    except contract.BadRequest as exc:
-        raise errors.bad_request(str(exc)) from None
-    items = [node] if matching else []
+    items = [node] if matching(request, "Node", node) else []
     if is_watch(request):
         return await watch_unchanging(request, [_watched(request, n, version) for n in items])
     if _wants_table(request):
         return errors.json_response(_table(request, items, version))
-    listed = []
-    for item in items:
-        raw = wire.to_wire(item)
-        raw.pop("kind", None)  # list items carry no TypeMeta on the wire
-        raw.pop("apiVersion", None)
-        listed.append(raw)
-    return errors.json_response(
-        {
-            "kind": "NodeList",
-            "apiVersion": "v1",
-            "metadata": {"resourceVersion": version},
-            "items": listed,
-        }
-    )
+    return list_response("Node", "v1", items, version)
 
 
 async def item(request: web.Request) -> web.StreamResponse:
@@ -437,7 +407,7 @@ async def watch_unchanging(request: web.Request, objects: list[Any]) -> web.Stre
         if since in ("", "0"):
             for obj in objects:
                 event = {"type": "ADDED", "object": obj}
-                await response.write(json.dumps(event, separators=(",", ":")).encode() + b"\n")
+                await response.write(msgspec.json.encode(event) + b"\n")
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout if timeout > 0 else None):
                 await asyncio.Event().wait()  # nothing changes

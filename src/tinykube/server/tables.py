@@ -2,7 +2,8 @@
 
 Pods use `api.printers` (`POD_COLUMNS`, `pod_row_basis`); ConfigMaps, Secrets and Namespaces
 have the apiserver's own small printers (NAME DATA AGE, NAME TYPE DATA AGE, NAME STATUS AGE);
-Events use the apiserver's default convertor (`Name`, `Created At`) for now. Each row carries
+Events have `printEvent`'s columns; the node and its Lease `printNode`'s and `printLease`'s
+(`api.node`, `api.lease`). Each row carries
 the object as kubectl asks (`includeObject`: `Metadata` by default, a PartialObjectMetadata;
 `Object`; `None`), since kubectl reads the namespace and labels columns from it.
 
@@ -19,6 +20,8 @@ from typing import Any, Final, NamedTuple
 
 import msgspec
 
+from tinykube.api import lease as api_lease
+from tinykube.api import node as api_node
 from tinykube.api import printers, wire
 from tinykube.api.objects import ConfigMap, Event, Namespace, Secret
 from tinykube.api.pod import Pod
@@ -152,6 +155,8 @@ _DATA = printers.TableColumnDefinition(
 )
 
 COLUMNS: Final[dict[str, tuple[printers.TableColumnDefinition, ...]]] = {
+    "Node": api_node.COLUMNS,
+    "Lease": api_lease.COLUMNS,
     "Event": _EVENT_COLUMNS,
     "ConfigMap": (_NAME, _DATA, _AGE),
     "Secret": (
@@ -173,6 +178,8 @@ COLUMNS: Final[dict[str, tuple[printers.TableColumnDefinition, ...]]] = {
     ),
 }
 _ROWS: Final[dict[str, Row]] = {
+    "Node": lambda node, now: api_node.node_cells(node, now=now),
+    "Lease": lambda lease, now: api_lease.lease_cells(lease, now=now),
     "Event": _event_row,
     "ConfigMap": _config_map_row,
     "Secret": _secret_row,
