@@ -12,6 +12,7 @@ deadline, until the service answers; nothing sleeps.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.server
 import json
@@ -26,7 +27,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -383,34 +384,21 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-# ------------------------------------------------------------------------------ fixtures
+# ------------------------------------------------------------------------ lifetime
 
 
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[Postgres]:
-    """An initialised, stopped PostgreSQL cluster; tests start or stop it as they need."""
-    instance = Postgres()
+ServiceT = TypeVar("ServiceT", Postgres, Redis, Etcd)
+
+
+@contextlib.contextmanager
+def closing(instance: ServiceT, *, start: bool) -> Iterator[ServiceT]:
+    """`instance` (a PostgreSQL cluster initialised first), started when `start`, closed on
+    exit whatever happened."""
     try:
-        instance.init()
-        yield instance
-    finally:
-        instance.close()
-
-
-@pytest.fixture(scope="module")
-def redis() -> Iterator[Redis]:
-    """A redis-server, stopped; tests start or stop it as they need."""
-    instance = Redis()
-    try:
-        yield instance
-    finally:
-        instance.close()
-
-
-@pytest.fixture(scope="module")
-def etcd() -> Iterator[Etcd]:
-    instance = Etcd()
-    try:
+        if isinstance(instance, Postgres):
+            instance.init()
+        if start:
+            instance.start()
         yield instance
     finally:
         instance.close()

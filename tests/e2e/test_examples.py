@@ -56,32 +56,20 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[services.Postgres]:
-    instance = services.Postgres()
-    try:
-        instance.init()
+    with services.closing(services.Postgres(), start=False) as instance:
         yield instance
-    finally:
-        instance.close()
 
 
 @pytest.fixture(scope="module")
 def redis() -> Iterator[services.Redis]:
-    instance = services.Redis()
-    try:
-        instance.start()
+    with services.closing(services.Redis(), start=True) as instance:
         yield instance
-    finally:
-        instance.close()
 
 
 @pytest.fixture(scope="module")
 def etcd() -> Iterator[services.Etcd]:
-    instance = services.Etcd()
-    try:
-        instance.start()
+    with services.closing(services.Etcd(), start=True) as instance:
         yield instance
-    finally:
-        instance.close()
 
 
 @pytest.fixture

@@ -18,44 +18,26 @@ from tinykube.toolbox import command
 
 @pytest.fixture(scope="module")
 def scram_postgres() -> Iterator[services.Postgres]:
-    instance = services.Postgres()
-    try:
-        instance.init()
-        instance.start()
+    with services.closing(services.Postgres(), start=True) as instance:
         yield instance
-    finally:
-        instance.close()
 
 
 @pytest.fixture(scope="module")
 def md5_postgres() -> Iterator[services.Postgres]:
-    instance = services.Postgres(auth="md5")
-    try:
-        instance.init()
-        instance.start()
+    with services.closing(services.Postgres(auth="md5"), start=True) as instance:
         yield instance
-    finally:
-        instance.close()
 
 
 @pytest.fixture(scope="module")
 def redis() -> Iterator[services.Redis]:
-    instance = services.Redis(password="s3cret")
-    try:
-        instance.start()
+    with services.closing(services.Redis(password="s3cret"), start=True) as instance:
         yield instance
-    finally:
-        instance.close()
 
 
 @pytest.fixture(scope="module")
 def etcd() -> Iterator[services.Etcd]:
-    instance = services.Etcd()
-    try:
-        instance.start()
+    with services.closing(services.Etcd(), start=True) as instance:
         yield instance
-    finally:
-        instance.close()
 
 
 def wait_for(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str]]:
