@@ -52,14 +52,14 @@ class NodeSettings(msgspec.Struct, frozen=True, kw_only=True):
 class PreparedContainer(msgspec.Struct, frozen=True, kw_only=True):
     """A container being created, or created, ahead of its turn (`PodActions.prepare`)."""
 
-    info: StartInfo
+    attempt: int
     spec_hash: str
     sandbox_id: SandboxID
     creation: asyncio.Task[ContainerID | None]  # None: not created (the start will tell why)
 
     def fits(self, info: StartInfo, spec_hash: str, sandbox_id: SandboxID) -> bool:
         return (
-            self.info.attempt == info.attempt
+            self.attempt == info.attempt
             and self.spec_hash == spec_hash
             and self.sandbox_id == sandbox_id
         )
@@ -299,7 +299,10 @@ class Executor(msgspec.Struct):
                 self._create_ahead(pod, container, info, sandbox_id, sources())
             )
             self.state.prepared[info.name] = PreparedContainer(
-                info=info, spec_hash=spec_hash, sandbox_id=sandbox_id, creation=creation
+                attempt=info.attempt,
+                spec_hash=spec_hash,
+                sandbox_id=sandbox_id,
+                creation=creation,
             )
 
     async def _create_ahead(
