@@ -10,6 +10,7 @@ hostPath file (kernel clock read inside the container). Per run:
 Also reported: when `podman kube play` returned and podman's own `State.StartedAt` of the app;
 for tinykube, when its `--events` output showed the app's `Started` event.
 Between runs the pod is removed (`podman kube down`; Ctrl-C for `tinykube run`, which deletes it).
+The two peers run in turn, run by run, so that a drift of the machine's speed meets both.
 
 Usage (as root, after `scripts/cri-env.sh up` and `scripts/cri-env.sh podman`):
     .venv/bin/python bench/cri_vs_podman.py [--runs N] [--warmup N]
@@ -216,19 +217,26 @@ def _summary(runs: list[Run]) -> dict[str, object]:
     return summary
 
 
-def _series(name: str, one_run: Callable[[], Run], runs: int, warmup: int) -> list[Run]:
+def _interleaved(
+    peers: dict[str, Callable[[], Run]], runs: int, warmup: int
+) -> dict[str, list[Run]]:
+    """Run the peers in turn (A, B, A, B...), so that both meet the same machine: on a shared
+    VM the CPU's speed drifts over minutes, and two series one after the other would compare
+    different machines."""
     for _ in range(warmup):
-        one_run()
-    measured = []
+        for one_run in peers.values():
+            one_run()
+    measured: dict[str, list[Run]] = {name: [] for name in peers}
     for index in range(runs):
-        run = one_run()
-        print(
-            f"{name} run {index + 1}: submit->app {run.to_app_ms:.1f} ms, gaps "
-            + ", ".join(f"{gap:.1f}" for gap in run.gaps_ms)
-            + " ms",
-            file=sys.stderr,
-        )
-        measured.append(run)
+        for name, one_run in peers.items():
+            run = one_run()
+            print(
+                f"{name} run {index + 1}: submit->app {run.to_app_ms:.1f} ms, gaps "
+                + ", ".join(f"{gap:.1f}" for gap in run.gaps_ms)
+                + " ms",
+                file=sys.stderr,
+            )
+            measured[name].append(run)
     return measured
 
 
@@ -240,20 +248,23 @@ def main() -> None:
     args = parser.parse_args()
 
     report: dict[str, object] = {"runs": args.runs, "manifest": str(MANIFEST.name)}
-    podman: dict[str, object] | None = None
+    peers: dict[str, Callable[[], Run]] = {}
     if not args.skip_podman:
         podman_prepare()
-        podman = _summary(_series("podman", podman_run, args.runs, args.warmup))
-        report["podman_kube_play"] = podman
-    tinykube: dict[str, object] | None = None
+        peers["podman"] = podman_run
     if tinykube_has_cri():
-        tinykube = _summary(_series("tinykube", tinykube_run, args.runs, args.warmup))
-        report["tinykube_run_runtime_cri"] = tinykube
+        peers["tinykube"] = tinykube_run
     else:
         report["tinykube_run_runtime_cri"] = "tinykube --runtime cri: not available"
-    if podman is not None and tinykube is not None:
+    measured = _interleaved(peers, args.runs, args.warmup)
+    summaries = {name: _summary(runs) for name, runs in measured.items()}
+    if "podman" in summaries:
+        report["podman_kube_play"] = summaries["podman"]
+    if "tinykube" in summaries:
+        report["tinykube_run_runtime_cri"] = summaries["tinykube"]
+    if "podman" in summaries and "tinykube" in summaries:
         for key in ("submit_to_app_running_ms_median", "handover_gap_ms_median"):
-            tk, pm = tinykube[key], podman[key]
+            tk, pm = summaries["tinykube"][key], summaries["podman"][key]
             assert isinstance(tk, float) and isinstance(pm, float)
             report[f"ratio_{key}_tinykube_over_podman"] = round(tk / pm, 2)
     print(json.dumps(report, indent=2))

@@ -190,8 +190,13 @@ class Executor(msgspec.Struct):
         success."""
         name = container.name
         prepared = self.state.prepared.pop(name, None)
+        container_id = await self._use_prepared(prepared, container, info, sandbox_id)
         service = self.runtime.image_service
-        if service is not None:
+        if service is not None and container_id is not None:
+            # created ahead only with its image present and a policy that pulls no present
+            # image: what an image check would find, without its round trip on the hand-over
+            images.report_present(self.recorder, pod, container)
+        elif service is not None:
             try:
                 await images.ensure_image(
                     service,
@@ -204,12 +209,10 @@ class Executor(msgspec.Struct):
                     clock=self.clock,
                 )
             except images.ImageError as exc:
-                await self._discard(prepared)
                 # the kubelet's FailedToCreateContainer event names the error, not its text
                 return self._start_failed(
                     pod, name, exc.reason, exc.message, retry=True, event=f"Error: {exc.reason}"
                 )
-        container_id = await self._use_prepared(prepared, container, info, sandbox_id)
         if container_id is None:
             try:
                 config = self._container_config(pod, container, info, sources)

@@ -165,6 +165,18 @@ def _should_pull(policy: str, present: bool) -> bool:
     return policy == "Always" or not present
 
 
+def report_present(recorder: Recorder, pod: Pod, container: Container) -> None:
+    """The kubelet's event for an image it need not pull."""
+    quoted = api_field.go_quote(container.image)
+    recorder.container_event(
+        pod,
+        container.name,
+        type="Normal",
+        reason="Pulled",
+        message=f"Container image {quoted} already present on machine",
+    )
+
+
 async def ensure_image(
     service: contract.ImageService,
     pod: Pod,
@@ -192,7 +204,7 @@ async def ensure_image(
         raise ImageError("ImageInspectError", message) from exc
     if not _should_pull(container.image_pull_policy, present is not None):
         if present is not None:
-            event("Normal", "Pulled", f"Container image {quoted} already present on machine")
+            report_present(recorder, pod, container)
             return present
         message = f"Container image {quoted} is not present with pull policy of Never"
         event("Warning", "ErrImageNeverPull", message)

@@ -450,9 +450,12 @@ class CriRuntime:
 
     async def pod_snapshot(self, pod_uid: PodUID) -> PodSnapshot:
         selector = {convert.POD_UID: pod_uid, convert.OWNER: self.owner}
-        # independent calls, made at once: a snapshot is on every init hand-over's path
-        listed_sandboxes, listed_containers = await asyncio.gather(
-            self._list_sandboxes(selector), self._list_containers(selector)
+        # independent calls, made at once: a snapshot is on every init hand-over's path, and
+        # the statuses it will read are known before the listing (see `_statuses_wanted`)
+        listed_sandboxes, listed_containers, prefetched = await asyncio.gather(
+            self._list_sandboxes(selector),
+            self._list_containers(selector),
+            self._prefetch_statuses(self._statuses_wanted(pod_uid)),
         )
         sandboxes: list[SandboxSnapshot] = []
         for sandbox in listed_sandboxes:
@@ -461,7 +464,10 @@ class CriRuntime:
         for item in listed_containers:
             self._pod_of[item.id] = pod_uid
         found = await asyncio.gather(
-            *(self._snapshot_container(item) for item in listed_containers),
+            *(
+                self._snapshot_container(item, prefetched.get(item.id))
+                for item in listed_containers
+            ),
             return_exceptions=True,
         )
         containers: list[ContainerSnapshot] = []
@@ -473,7 +479,27 @@ class CriRuntime:
             containers.append(result)
         return PodSnapshot(sandboxes=tuple(sandboxes), containers=tuple(containers))
 
-    async def _snapshot_container(self, item: pb.Container) -> ContainerSnapshot:
+    async def _prefetch_statuses(self, wanted: list[str]) -> dict[str, pb.ContainerStatus]:
+        """The statuses that could be read (a failure is met again when read on its own)."""
+        statuses = await asyncio.gather(
+            *(self._container_status(cid) for cid in wanted), return_exceptions=True
+        )
+        return {
+            cid: status
+            for cid, status in zip(wanted, statuses, strict=True)
+            if isinstance(status, pb.ContainerStatus)
+        }
+
+    def _statuses_wanted(self, pod_uid: PodUID) -> list[str]:
+        """The pod's containers whose status a snapshot reads: those with an exit event and no
+        final snapshot yet, and those started whose start time is not known yet."""
+        exited = [cid for cid in self._exits if cid not in self._final]
+        started = [cid for cid in self._watch if cid not in self._running]
+        return [cid for cid in dict.fromkeys(exited + started) if self._pod_of.get(cid) == pod_uid]
+
+    async def _snapshot_container(
+        self, item: pb.Container, prefetched: pb.ContainerStatus | None
+    ) -> ContainerSnapshot:
         cid = item.id
         final = self._final.get(cid)
         if final is not None:
@@ -481,7 +507,7 @@ class CriRuntime:
         base = convert.container_base(item)
         exit_event = self._exits.get(cid)
         if base.state is ContainerState.EXITED or exit_event is not None:
-            status = await self._container_status(cid)
+            status = prefetched if prefetched is not None else await self._container_status(cid)
             if status.state == pb.CONTAINER_EXITED:
                 snapshot = self._exited(base, status)
             elif exit_event is not None:
@@ -495,7 +521,11 @@ class CriRuntime:
             self._watch.add(cid)
             known = self._running.get(cid)
             if known is None:
-                status = await self._container_status(cid)
+                status = (
+                    prefetched
+                    if prefetched is not None and prefetched.state == pb.CONTAINER_RUNNING
+                    else await self._container_status(cid)  # read before the start was done
+                )
                 known = (convert.from_nanos(status.started_at), status.image_ref)
                 self._running[cid] = known
             started_at, image_ref = known
