@@ -1,6 +1,6 @@
 """Containers created ahead of their turn (process runtime, `tinykube serve`): while a regular
-init container runs, the agent creates the container that follows it, without starting it, so
-that the hand-over is only a start. A user never sees it: no event, no status, no restart count,
+init container runs, the agent creates the containers that follow it, without starting them, so
+that each hand-over is only a start. A user never sees it: no event, no status, no restart count,
 no start before its turn — not even when the daemon is killed with SIGKILL meanwhile."""
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ def _gated_pod(shared: Path, *, restart_policy: str = "Never") -> dict[str, Any]
         restart_policy=restart_policy,
         init=[sh("init-1", wait, **fields), sh("init-2", "echo init-2 >> /shared/marks", **fields)],
         containers=[sh("app", "echo app >> /shared/marks; sleep 600", **fields)],
-        volumes=[{"name": "shared", "hostPath": {"path": str(shared)}}],
+        # a type: a hostPath the volume set-up checks (one of type "" is never prepared for)
+        volumes=[{"name": "shared", "hostPath": {"path": str(shared), "type": "Directory"}}],
     )
 
 

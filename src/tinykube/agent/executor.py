@@ -7,9 +7,9 @@ create → start → postStart, with Created/Started events; a failure is rememb
 container's waiting reason (CreateContainerConfigError, RunContainerError, PostStartHookError...)
 until a later start succeeds. `terminate` stops running containers in Kubernetes' order.
 
-Once a regular init container runs, the container that follows it is created ahead of its turn
-(`prepare_ahead`, quietly, only with its image present); its start then skips the creation but
-still reports Pulled and Created, as if it were created then. Prepared containers the pod no
+Once a regular init container runs, the containers that follow it are created ahead of their
+turn (`prepare_ahead`, quietly, only with their image present); a start then skips the creation
+and the image check but still reports Pulled and Created, as if they happened then. Prepared containers the pod no
 longer needs, or that an earlier agent left behind, are removed.
 """
 

@@ -69,9 +69,9 @@ class PodActions(msgspec.Struct, frozen=True, kw_only=True):
     kill: tuple[KillInfo, ...] = ()
     start_init: tuple[StartInfo, ...] = ()
     start: tuple[StartInfo, ...] = ()
-    # Containers to create, not start, while the regular init container before them runs (or
-    # starts in this sync): the ones that follow it once it exits 0, so that the hand-over is
-    # only a start. Never counted in `idle`: preparing is not progress.
+    # Containers to create, not start, while a regular init container runs (or starts in this
+    # sync): those that follow it, so that each hand-over is only a start. Never counted in
+    # `idle`: preparing is not progress.
     prepare: tuple[StartInfo, ...] = ()
     waits: tuple[BackoffWait, ...] = ()
     backoff: Mapping[str, BackoffEntry] = msgspec.field(default_factory=dict)

@@ -38,16 +38,34 @@ def prepared(actions: PodActions) -> list[tuple[str, int, bool, int]]:
     return [(info.name, info.index, info.is_init, info.attempt) for info in actions.prepare]
 
 
-def test_the_next_init_container_is_prepared_while_the_first_starts() -> None:
+def test_the_following_containers_are_prepared_while_the_first_starts() -> None:
     actions = decide_now(POD, snap(sandboxes=[]))
     assert [info.name for info in actions.start_init] == ["init1"]
-    assert prepared(actions) == [("init2", 1, True, 0)]
+    assert prepared(actions) == [
+        ("init2", 1, True, 0),
+        ("init3", 2, True, 0),
+        ("app1", 0, False, 0),
+        ("app2", 1, False, 0),
+    ]
 
 
-def test_the_next_init_container_is_prepared_while_one_runs() -> None:
+def test_the_following_containers_are_prepared_while_one_runs() -> None:
     actions = decide_now(POD, snap(exited("init1"), running("init2")))
     assert actions.idle
-    assert prepared(actions) == [("init3", 2, True, 0)]
+    assert prepared(actions) == [
+        ("init3", 2, True, 0),
+        ("app1", 0, False, 0),
+        ("app2", 1, False, 0),
+    ]
+
+
+def test_at_most_a_few_are_prepared_at_once() -> None:
+    pod = make_pod(init=[f"init{index}" for index in range(8)], containers=["app1"])
+    actions = decide_now(pod, snap(sandboxes=[]))
+    assert [info.name for info in actions.prepare] == ["init1", "init2", "init3", "init4"]
+    assert decide.PREPARED_AT_MOST == 4
+    later = decide_now(pod, snap(*(exited(f"init{index}") for index in range(4)), running("init4")))
+    assert [info.name for info in later.prepare] == ["init5", "init6", "init7", "app1"]
 
 
 def test_the_app_containers_are_prepared_while_the_last_init_container_runs() -> None:
@@ -63,7 +81,7 @@ def test_a_hand_over_starts_one_and_prepares_the_next() -> None:
 
 def test_restart_floors_give_the_attempt() -> None:
     actions = decide_now(POD, snap(running("init1")), agent(restart_floors={"init2": 3}))
-    assert prepared(actions) == [("init2", 1, True, 3)]
+    assert prepared(actions)[0] == ("init2", 1, True, 3)
 
 
 def test_nothing_is_prepared_once_initialized_or_when_nothing_runs() -> None:
@@ -76,29 +94,48 @@ def test_nothing_is_prepared_once_initialized_or_when_nothing_runs() -> None:
 def test_a_container_that_already_ran_is_not_prepared() -> None:
     # init2 ran in an earlier sandbox: its next instance is created when it starts
     observed = snap(running("init1", attempt=1), exited("init2", sandbox="sb-old"))
-    assert decide_now(POD, observed).prepare == ()
+    assert "init2" not in [info.name for info in decide_now(POD, observed).prepare]
 
 
 def test_a_failed_start_is_left_for_its_start_to_report() -> None:
     failure = StartFailure(reason="CreateContainerConfigError", message="missing key")
     state = agent(start_failures={"init2": failure})
-    assert decide_now(POD, snap(running("init1")), state).prepare == ()
+    assert "init2" not in [
+        info.name for info in decide_now(POD, snap(running("init1")), state).prepare
+    ]
 
 
 def _pod_with_init2(**fields: Any) -> Pod:
-    return make_pod(init=["init1", container("init2", **fields)], containers=["app1"])
+    return make_pod(
+        init=["init1", container("init2", **fields)],
+        containers=[container("app1", image="app:1")],
+        volumes=[
+            {"name": "work", "emptyDir": {}},
+            {"name": "host", "hostPath": {"path": "/srv/data"}},
+            {"name": "made", "hostPath": {"path": "/srv/made", "type": "DirectoryOrCreate"}},
+        ],
+    )
+
+
+def _prepared_names(pod: Pod) -> list[str]:
+    return [info.name for info in decide_now(pod, snap(running("init1"))).prepare]
 
 
 def test_containers_whose_creation_could_be_seen_are_not_prepared() -> None:
     # creating a container makes a missing subPath directory, where init1 may write a file
     for mount in ({"subPath": "config.yaml"}, {"subPathExpr": "$(POD_NAME)"}):
         pod = _pod_with_init2(volumeMounts=[{"name": "work", "mountPath": "/w", **mount}])
-        assert decide_now(pod, snap(running("init1"))).prepare == ()
+        assert _prepared_names(pod) == ["app1"]
+    # ... and so does it for a hostPath of type "": the volume set-up neither checks nor makes it
+    pod = _pod_with_init2(volumeMounts=[{"name": "host", "mountPath": "/h"}])
+    assert _prepared_names(pod) == ["app1"]
     # pull policy Always pulls when the container starts
     pod = _pod_with_init2(imagePullPolicy="Always")
-    assert decide_now(pod, snap(running("init1"))).prepare == ()
-    plain = _pod_with_init2(volumeMounts=[{"name": "work", "mountPath": "/w"}])
-    assert [info.name for info in decide_now(plain, snap(running("init1"))).prepare] == ["init2"]
+    assert _prepared_names(pod) == ["app1"]
+    plain = _pod_with_init2(
+        volumeMounts=[{"name": "work", "mountPath": "/w"}, {"name": "made", "mountPath": "/m"}]
+    )
+    assert _prepared_names(plain) == ["init2", "app1"]
 
 
 def test_a_sidecar_starting_prepares_nothing() -> None:
