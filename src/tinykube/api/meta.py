@@ -1,7 +1,5 @@
 """ObjectMeta, ObjectReference and the other `meta/v1` pieces every object carries."""
 
-from __future__ import annotations
-
 import datetime
 from typing import Any, ClassVar
 

@@ -1,7 +1,5 @@
 """The other `v1` objects tinykube keeps: ConfigMap, Secret, Event, Namespace, and `List`."""
 
-from __future__ import annotations
-
 import datetime
 from typing import Any, ClassVar
 

@@ -6,8 +6,6 @@ known ones. Fields tinykube does not implement, and scheduling-only fields, are 
 `not supported: <path>` or accepted with a warning.
 """
 
-from __future__ import annotations
-
 from typing import Any, ClassVar
 
 import msgspec

@@ -1,7 +1,5 @@
 """The `v1` PodStatus and its parts: phase, conditions, container statuses."""
 
-from __future__ import annotations
-
 import datetime
 import enum
 from typing import ClassVar
