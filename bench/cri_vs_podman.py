@@ -10,7 +10,8 @@ hostPath file (kernel clock read inside the container). Per run:
 Also reported: when `podman kube play` returned and podman's own `State.StartedAt` of the app;
 for tinykube, when its `--events` output showed the app's `Started` event.
 Between runs the pod is removed (`podman kube down`; Ctrl-C for `tinykube run`, which deletes it).
-The two peers run in turn, run by run, so that a drift of the machine's speed meets both.
+The two peers run in turn, run by run, so that a drift of the machine's speed meets both, and
+each run starts once the previous one's clean-up processes are gone.
 
 Usage (as root, after `scripts/cri-env.sh up` and `scripts/cri-env.sh podman`):
     .venv/bin/python bench/cri_vs_podman.py [--runs N] [--warmup N]
@@ -78,6 +79,22 @@ def _measure(submitted: float) -> Run:
         for previous, current in itertools.pairwise(SEQUENCE)
     ]
     return Run(to_app_ms=(stamps["app start"] - submitted) * 1000, gaps_ms=gaps)
+
+
+def _settle() -> None:
+    """Wait until the previous run's clean-up is over: `podman kube down` returns while its
+    conmon monitors still exit (~1.5 s), and the next run would meet them on the CPU."""
+
+    def busy() -> bool:
+        for stat in Path("/proc").glob("[0-9]*/comm"):
+            try:
+                if stat.read_text().strip() in {"conmon", "runc", "podman"}:
+                    return True
+            except OSError:
+                continue
+        return False
+
+    _wait_for(lambda: not busy(), "the previous run's clean-up", 0.05)
 
 
 def _reset_stamps() -> None:
@@ -225,10 +242,12 @@ def _interleaved(
     different machines."""
     for _ in range(warmup):
         for one_run in peers.values():
+            _settle()
             one_run()
     measured: dict[str, list[Run]] = {name: [] for name in peers}
     for index in range(runs):
         for name, one_run in peers.items():
+            _settle()
             run = one_run()
             print(
                 f"{name} run {index + 1}: submit->app {run.to_app_ms:.1f} ms, gaps "
