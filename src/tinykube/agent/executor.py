@@ -9,8 +9,8 @@ until a later start succeeds. `terminate` stops running containers in Kubernetes
 
 Once a regular init container runs, the containers that follow it are created ahead of their
 turn (`prepare_ahead`, quietly, only with their image present); a start then skips the creation
-and the image check but still reports Pulled and Created, as if they happened then. Prepared containers the pod no
-longer needs, or that an earlier agent left behind, are removed.
+and the image check but still reports Pulled and Created, as if they happened then. Prepared
+containers the pod no longer needs, or that an earlier agent left behind, are removed.
 """
 
 from __future__ import annotations
