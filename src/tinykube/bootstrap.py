@@ -322,13 +322,19 @@ def remove_runtime_dir(state: Path) -> None:
 
 
 async def cleanup_pod(runtime: runtime_contract.RuntimeService, state: Path, uid: PodUID) -> None:
+    """Remove the pod's containers, sandboxes and volumes; what the runtime refuses to remove
+    is said (it would be left running), and the rest is still removed."""
     snapshot = await runtime.pod_snapshot(uid)
     for container in snapshot.containers:
-        with contextlib.suppress(Exception):
+        try:
             await runtime.remove_container(container.id)
+        except (runtime_contract.RuntimeFailure, OSError) as exc:
+            log.warning("could not remove container %s of pod %s: %s", container.id, uid, exc)
     for sandbox in snapshot.sandboxes:
-        with contextlib.suppress(Exception):
+        try:
             await runtime.remove_pod_sandbox(sandbox.id)
+        except (runtime_contract.RuntimeFailure, OSError) as exc:
+            log.warning("could not remove pod sandbox %s of pod %s: %s", sandbox.id, uid, exc)
     volumes.unmount_volumes(state / "pods", uid)
 
 
