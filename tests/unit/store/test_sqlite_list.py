@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.contract.test_store_contract import Uids
 from tinykube.api.meta import ObjectMeta
 from tinykube.api.pod import Container, Pod, PodSpec
 from tinykube.api.status import PodStatus
@@ -22,15 +23,6 @@ from tinykube.store.sqlite import FILE_NAME, SqliteStore
 T0 = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=datetime.UTC)
 NAMESPACES = ("alpha", "beta", "gamma")
 PODS = 90  # 30 a namespace: more than a store reads one by one
-
-
-class Uids:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self) -> str:
-        self.count += 1
-        return f"uid-{self.count}"
 
 
 def pod(index: int) -> Pod:
