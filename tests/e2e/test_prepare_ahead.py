@@ -49,18 +49,28 @@ def _prepared(daemon: Daemon, uid: str, name: str) -> list[dict[str, Any]]:
     ]
 
 
-def _wait_prepared_while_init_1_runs(daemon: Daemon, uid: str) -> None:
+def _start_gated_pod(daemon: Daemon, shared: Path) -> str:
+    """Create the gated pod and wait until init-1 runs and the containers that follow it
+    (init-2, then the app) are created ahead; returns the pod's uid."""
+    uid: str = daemon.create_pod(_gated_pod(shared))["metadata"]["uid"]
+
     def ready() -> bool:
         pod = daemon.pod("gated")
         statuses = (pod or {}).get("status", {}).get("initContainerStatuses", [])
         running = bool(statuses) and "running" in statuses[0]["state"]
-        return running and bool(_prepared(daemon, uid, "init-2"))
+        return running and all(_prepared(daemon, uid, name) for name in ("init-2", "app"))
 
-    wait_until(ready, what="init-1 running and init-2 created ahead")
+    wait_until(ready, what="init-1 running, init-2 and the app created ahead")
+    return uid
+
+
+def _instances(daemon: Daemon, uid: str, name: str) -> list[dict[str, Any]]:
+    return [item for item in daemon.runtime_instances(uid) if item["name"] == name]
 
 
 def _reasons(daemon: Daemon, container: str) -> list[str]:
-    path = f"spec.initContainers{{{container}}}"
+    kind = "containers" if container == "app" else "initContainers"
+    path = f"spec.{kind}{{{container}}}"
     return [
         event["reason"]
         for event in daemon.events(**{"involvedObject.name": "gated"})
@@ -72,8 +82,7 @@ def test_the_next_init_container_waits_unseen_and_runs_on_its_turn(
     daemon: Daemon, tmp_path: Path
 ) -> None:
     gate, marks = tmp_path / "gate", tmp_path / "marks"
-    uid = daemon.create_pod(_gated_pod(tmp_path))["metadata"]["uid"]
-    _wait_prepared_while_init_1_runs(daemon, uid)
+    uid = _start_gated_pod(daemon, tmp_path)
 
     pod = daemon.pod("gated")
     assert pod is not None
@@ -81,6 +90,10 @@ def test_the_next_init_container_waits_unseen_and_runs_on_its_turn(
     assert statuses["init-2"]["state"] == {"waiting": {"reason": "PodInitializing"}}
     assert "containerID" not in statuses["init-2"]
     assert _reasons(daemon, "init-2") == []  # no Pulled/Created before its turn
+    assert _reasons(daemon, "app") == []
+    assert pod["status"]["containerStatuses"][0]["state"] == {
+        "waiting": {"reason": "PodInitializing"}
+    }
     assert daemon.logs("gated", "init-2") == (
         400,
         {
@@ -103,16 +116,16 @@ def test_the_next_init_container_waits_unseen_and_runs_on_its_turn(
     init2 = pod["status"]["initContainerStatuses"][1]
     assert (init2["restartCount"], init2["state"]["terminated"]["exitCode"]) == (0, 0)
     assert _reasons(daemon, "init-2") == ["Created", "Started"]
-    # the prepared instance is the one that ran: one instance only
-    assert len([i for i in daemon.runtime_instances(uid) if i["name"] == "init-2"]) == 1
+    # the prepared instances are the ones that ran: one instance each
+    assert len(_instances(daemon, uid, "init-2")) == 1
+    assert len(_instances(daemon, uid, "app")) == 1
 
 
 def test_a_failed_init_container_under_never_leaves_the_next_one_unstarted_and_removed(
     daemon: Daemon, tmp_path: Path
 ) -> None:
     gate, marks = tmp_path / "gate", tmp_path / "marks"
-    uid = daemon.create_pod(_gated_pod(tmp_path))["metadata"]["uid"]
-    _wait_prepared_while_init_1_runs(daemon, uid)
+    uid = _start_gated_pod(daemon, tmp_path)
 
     gate.write_text("3")
     wait_until(lambda: daemon.phase("gated") == "Failed", what="the pod to fail")
@@ -123,9 +136,10 @@ def test_a_failed_init_container_under_never_leaves_the_next_one_unstarted_and_r
     assert init2["state"] == {"waiting": {"reason": "PodInitializing"}}
     assert _reasons(daemon, "init-2") == []
     assert not marks.exists()
+    assert _reasons(daemon, "app") == []
     wait_until(
-        lambda: not [i for i in daemon.runtime_instances(uid) if i["name"] == "init-2"],
-        what="the unused init-2 to be removed",
+        lambda: not _instances(daemon, uid, "init-2") and not _instances(daemon, uid, "app"),
+        what="the unused init-2 and app to be removed",
     )
 
 
@@ -133,8 +147,7 @@ def test_a_daemon_killed_meanwhile_does_not_count_the_prepared_container(
     daemon: Daemon, tmp_path: Path
 ) -> None:
     gate, marks = tmp_path / "gate", tmp_path / "marks"
-    uid = daemon.create_pod(_gated_pod(tmp_path))["metadata"]["uid"]
-    _wait_prepared_while_init_1_runs(daemon, uid)
+    uid = _start_gated_pod(daemon, tmp_path)
     (left_behind,) = _prepared(daemon, uid, "init-2")
 
     assert daemon.signal(signal.SIGKILL) == -signal.SIGKILL
@@ -148,6 +161,7 @@ def test_a_daemon_killed_meanwhile_does_not_count_the_prepared_container(
     # init-1 was adopted, not restarted; init-2 ran once, counted as its first run
     assert (init1["restartCount"], init2["restartCount"]) == (0, 0)
     assert init2["state"]["terminated"]["exitCode"] == 0
-    instances = [i for i in daemon.runtime_instances(uid) if i["name"] == "init-2"]
+    instances = _instances(daemon, uid, "init-2")
     assert len(instances) == 1
     assert instances[0]["created_at"] >= left_behind["created_at"]
+    assert len(_instances(daemon, uid, "app")) == 1
