@@ -44,7 +44,7 @@ from tinykube.runtime.cri.runtime import CriRuntime
 
 
 async def _floor_run() -> peer.Run:
-    peer._reset_stamps()
+    peer.reset_stamps()
     with tempfile.TemporaryDirectory(prefix="tinykube-floor-") as directory:
         state = Path(directory)
         runtime = CriRuntime(
@@ -91,7 +91,7 @@ async def _floor_run() -> peer.Run:
                         and event.container_id == container_id
                     ):
                         break
-            return peer._measure(submitted)
+            return peer.measure(submitted)
         finally:
             await bootstrap.cleanup_pod(runtime, state, PodUID(pod.metadata.uid))
             await runtime.close()

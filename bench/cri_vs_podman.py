@@ -70,7 +70,7 @@ def _wait_for(condition: Callable[[], bool], what: str, interval: float = 0.005)
         time.sleep(interval)
 
 
-def _measure(submitted: float) -> Run:
+def measure(submitted: float) -> Run:
     """Wait for the app's start stamp; derive submit -> app and the hand-over gaps."""
     _wait_for(lambda: "app start" in _stamps(), "the app container's start stamp")
     stamps = _stamps()
@@ -97,7 +97,7 @@ def _settle() -> None:
     _wait_for(lambda: not busy(), "the previous run's clean-up", 0.05)
 
 
-def _reset_stamps() -> None:
+def reset_stamps() -> None:
     STAMPS.parent.mkdir(parents=True, exist_ok=True)
     STAMPS.unlink(missing_ok=True)
 
@@ -125,11 +125,11 @@ def _podman_started_at(container: str) -> float:
 
 
 def podman_run() -> Run:
-    _reset_stamps()
+    reset_stamps()
     submitted = time.time()
     _podman("kube", "play", str(MANIFEST))
     returned = time.time()
-    run = _measure(submitted)
+    run = measure(submitted)
     run.extra_ms["kube_play_returned"] = (returned - submitted) * 1000
     run.extra_ms["app_StartedAt"] = (_podman_started_at(f"{POD}-app") - submitted) * 1000
     start = time.monotonic()
@@ -159,7 +159,7 @@ def tinykube_has_cri() -> bool:
 
 
 def tinykube_run() -> Run:
-    _reset_stamps()
+    reset_stamps()
     app_started_event: list[float] = []
     submitted = time.time()
     process = subprocess.Popen(
@@ -188,7 +188,7 @@ def tinykube_run() -> Run:
         if process.poll() is not None:
             reader.join(5)
             raise RuntimeError("tinykube run exited early:\n" + "".join(lines[-20:]))
-        run = _measure(submitted)
+        run = measure(submitted)
         _wait_for(lambda: bool(app_started_event), "the app's Started event", 0.01)
         run.extra_ms["started_event_seen"] = (app_started_event[0] - submitted) * 1000
     finally:
