@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Union
 
 import msgspec
 
+from tinykube.agent import containers, volumes
 from tinykube.agent import recorder as recorder_module
-from tinykube.agent import volumes
 from tinykube.agent.clock import Clock, SystemClock
 from tinykube.agent.executor import NodeSettings
 from tinykube.agent.recorder import Recorder
@@ -36,7 +36,7 @@ from tinykube.api.pod import Pod
 from tinykube.api.status import PodCondition, PodStatus
 from tinykube.api.wire import Wire
 from tinykube.core import admission, restart
-from tinykube.core.ids import PodUID
+from tinykube.core.ids import PodUID, SandboxID
 from tinykube.runtime import contract as runtime_contract
 from tinykube.runtime.cri import endpoint as cri_endpoint
 from tinykube.store.contract import PodMethods
@@ -125,6 +125,8 @@ class PodRun(msgspec.Struct):
             owner=self.settings.cri_owner or f"run-{uuid.uuid4().hex[:12]}",
         )
         self.runtime_warnings.extend(runtime.warnings)
+        uids = [PodUID(uid) for uid in self.store.pods]
+        head_starts = {uid: self._begin_sandbox(runtime, uid) for uid in uids}
         node = self.settings.node_name or node_name()
         recorder = Recorder(sink=self.store.put_event, clock=self.clock, node_name=node)
         agent = build_agent(
@@ -137,12 +139,11 @@ class PodRun(msgspec.Struct):
             backoff=self.settings.backoff,
             on_pod_terminated=self._terminated,
         )
-        uids = [PodUID(uid) for uid in self.store.pods]
         self._remaining = set(uids)
         for uid in uids:
             pod = self.store.get_pod(uid)
             _scheduled_event(recorder, pod, node)
-            agent.add_pod(uid)
+            agent.add_pod(uid, sandbox_head_start=head_starts[uid])
         if not uids:
             self._done.set()
         on_start()
@@ -161,6 +162,8 @@ class PodRun(msgspec.Struct):
                 agent_task.cancel()
         finally:
             recorder.flush()
+            if head_starts:  # a sandbox still being created would escape the clean-up
+                await asyncio.wait(head_starts.values())
             if self.settings.cleanup:
                 for uid in uids:
                     await cleanup_pod(runtime, state, uid)
@@ -168,6 +171,17 @@ class PodRun(msgspec.Struct):
             if self.settings.cleanup:
                 remove_runtime_dir(state)
         return [self.store.get_pod(uid) for uid in uids]
+
+    def _begin_sandbox(self, runtime: Runtime, uid: PodUID) -> asyncio.Task[SandboxID | None]:
+        """Create the pod's sandbox while the agent is being built, as its first sync would.
+
+        The sandbox takes containerd about 100 ms, most of it in other processes (the shim,
+        runc, the pause container): that time now overlaps building the agent and its
+        workers instead of following it."""
+        config = containers.sandbox_config(
+            self.store.get_pod(uid), logs_dir=agent_logs_dir(self.settings.state_dir), attempt=0
+        )
+        return asyncio.ensure_future(_sandbox_or_none(runtime, config))
 
     def _delete_all(self) -> None:
         now = self.clock.now()
@@ -181,6 +195,15 @@ class PodRun(msgspec.Struct):
                 deletion_grace_period_seconds=grace if grace is not None else 30,
             )
             self.store.update_pod(msgspec.structs.replace(pod, metadata=meta))
+
+
+async def _sandbox_or_none(
+    runtime: Runtime, config: runtime_contract.SandboxConfig
+) -> SandboxID | None:
+    """None when the runtime could not: the pod's first sync tries again and reports why."""
+    with contextlib.suppress(runtime_contract.RuntimeFailure):
+        return await runtime.run_pod_sandbox(config)
+    return None
 
 
 def _scheduled_event(recorder: Recorder, pod: Pod, node: str) -> None:
@@ -237,6 +260,11 @@ async def open_runtime(kind: str, *, state: Path, cri_endpoint: str, owner: str)
     return process
 
 
+def agent_logs_dir(base_dir: Path) -> Path:
+    """Where the agent of `build_agent(..., base_dir=base_dir)` keeps container logs."""
+    return base_dir / "logs"
+
+
 def build_agent(
     store: PodMethods,
     runtime: Runtime,
@@ -258,7 +286,7 @@ def build_agent(
             node_name=recorder.node_name,
             host_ip=host_ip,
             pods_dir=base_dir / "pods",
-            logs_dir=base_dir / "logs",
+            logs_dir=agent_logs_dir(base_dir),
             can_mount=os.geteuid() == 0,
             image_backoff=backoff,
         ),

@@ -171,6 +171,15 @@ def _log(ran: Ran, pod_name: str, container: str, attempt: int = 0) -> str:
     return "".join(line.split(" ", 3)[3] + "\n" for line in lines if len(line.split(" ", 3)) == 4)
 
 
+def test_each_pod_has_one_sandbox_begun_before_the_agent(ran: Ran) -> None:
+    """`tinykube run` creates the sandboxes while it builds the agent; a first sync that did not
+    wait for them would create a second one under the same name, which containerd refuses."""
+    for obj in _pods(ran.root):
+        name = obj["metadata"]["name"]
+        for reason in ("FailedCreatePodSandBox", "SandboxChanged"):
+            assert ran.events_of(name, reason=reason) == [], (name, reason)
+
+
 def test_init_containers_run_in_order_and_share_an_empty_dir(ran: Ran) -> None:
     order = ran.pod("order")
     assert order["status"]["phase"] == "Succeeded"

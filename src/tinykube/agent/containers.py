@@ -41,6 +41,17 @@ def pod_log_dir(logs_dir: Path, pod: Pod) -> Path:
     return logs_dir / f"{meta.namespace}_{meta.name}_{meta.uid}"
 
 
+def sandbox_config(pod: Pod, *, logs_dir: Path, attempt: int) -> contract.SandboxConfig:
+    """The pod's sandbox (host network: the only network this node has)."""
+    return contract.SandboxConfig(
+        pod=pod_identity(pod),
+        attempt=attempt,
+        hostname=pod.spec.hostname or pod.metadata.name,
+        log_directory=str(pod_log_dir(logs_dir, pod)),
+        host_network=True,
+    )
+
+
 def restart_floors(logs_dir: Path, pod: Pod) -> dict[str, int]:
     """One more than the newest `<restartCount>.log` of each container already on disk."""
     floors: dict[str, int] = {}

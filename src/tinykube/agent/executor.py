@@ -159,13 +159,7 @@ class Executor(msgspec.Struct):
                 reason="SandboxChanged",
                 message="Pod sandbox changed, it will be killed and re-created.",
             )
-        config = contract.SandboxConfig(
-            pod=containers.pod_identity(pod),
-            attempt=attempt,
-            hostname=pod.spec.hostname or pod.metadata.name,
-            log_directory=str(containers.pod_log_dir(self.node.logs_dir, pod)),
-            host_network=True,
-        )
+        config = containers.sandbox_config(pod, logs_dir=self.node.logs_dir, attempt=attempt)
         try:
             return await self.runtime.run_pod_sandbox(config)
         except contract.RuntimeFailure as exc:

@@ -18,7 +18,7 @@ from tinykube.agent.executor import NodeSettings
 from tinykube.agent.recorder import Recorder
 from tinykube.agent.worker import PodWorker
 from tinykube.core import restart
-from tinykube.core.ids import PodUID
+from tinykube.core.ids import PodUID, SandboxID
 from tinykube.runtime import contract
 from tinykube.store.contract import PodMethods
 
@@ -53,12 +53,16 @@ class Agent(msgspec.Struct):
     async def wait_ready(self) -> None:
         await self._ready.wait()
 
-    def add_pod(self, uid: PodUID) -> PodWorker:
-        """Start a worker for a pod already in the store (idempotent)."""
+    def add_pod(
+        self, uid: PodUID, *, sandbox_head_start: asyncio.Future[SandboxID | None] | None = None
+    ) -> PodWorker:
+        """Start a worker for a pod already in the store (idempotent); its first sync waits for
+        `sandbox_head_start`, the creation of its sandbox if already begun."""
         worker = self.workers.get(uid)
         if worker is None:
             worker = PodWorker(
                 uid=uid,
+                sandbox_head_start=sandbox_head_start,
                 store=self.store,
                 runtime=self.runtime,
                 recorder=self.recorder,

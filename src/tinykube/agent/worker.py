@@ -29,7 +29,7 @@ from tinykube.api.pod import Pod
 from tinykube.api.status import PodStatus
 from tinykube.core import decide, environment, eviction, restart, status, terminate
 from tinykube.core.actions import PodActions, PodKillReason
-from tinykube.core.ids import PodUID
+from tinykube.core.ids import PodUID, SandboxID
 from tinykube.core.observed import (
     AgentState,
     ContainerState,
@@ -61,6 +61,9 @@ class PodWorker(msgspec.Struct):
     node: NodeSettings
     backoff_settings: restart.BackoffSettings
     on_terminated: Callable[[PodUID], None] = lambda uid: None
+    # The sandbox's creation begun before the agent was built (`tinykube run`): awaited before
+    # the first snapshot, which then shows the sandbox, or no sandbox when that creation failed
+    sandbox_head_start: asyncio.Future[SandboxID | None] | None = None
     _wake: asyncio.Event = msgspec.field(default_factory=asyncio.Event)
     _state: PodAgentState = msgspec.field(default_factory=PodAgentState)
     _terminated: bool = False
@@ -95,6 +98,7 @@ class PodWorker(msgspec.Struct):
             probes=probes,
             state=self._state,
         )
+        await self._settle_head_start()
         async with asyncio.TaskGroup() as tg:
             watcher = self._watch_usage(pod, tg)
             try:
@@ -109,6 +113,13 @@ class PodWorker(msgspec.Struct):
         self._terminated = True
         self.settled.set()
         self.on_terminated(self.uid)
+
+    async def _settle_head_start(self) -> None:
+        """Wait for the sandbox begun ahead (None when that failed: the first sync then creates
+        the sandbox itself and reports why that fails, FailedCreatePodSandBox)."""
+        head_start, self.sandbox_head_start = self.sandbox_head_start, None
+        if head_start is not None:
+            await asyncio.shield(head_start)  # cancelled or not, the creation runs to its end
 
     def _watch_usage(self, pod: Pod, tg: asyncio.TaskGroup) -> asyncio.Task[None] | None:
         """Measure the pod's emptyDirs that have a sizeLimit (none: no task, no polling)."""
