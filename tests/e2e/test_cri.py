@@ -105,6 +105,15 @@ def _pods(root: Path) -> list[Object]:
         ),
         pod(
             root,
+            "handover",
+            init_containers=[
+                box("init1", "sleep 0.5; echo one > /dev/termination-log"),
+                box("init2", "sleep 0.5; echo two > /dev/termination-log"),
+            ],
+            containers=[box("app", "true")],
+        ),
+        pod(
+            root,
             "never-fails",
             init_containers=[box("init1", "true"), box("init2", "exit 3")],
             containers=[box("app", "true")],
@@ -190,6 +199,20 @@ def test_init_containers_run_in_order_and_share_an_empty_dir(ran: Ran) -> None:
     assert status["containerID"].startswith("containerd://")
     assert status["image"] == IMAGE
     assert "@sha256:" in status["imageID"]
+
+
+def test_init_containers_handed_over_on_their_exit_event_report_it_in_full(ran: Ran) -> None:
+    """Each runs half a second, so its exit comes after the listing made once it started, with
+    nothing else changed: the hand-over then takes the exit from its event without listing the
+    pod again, and the status still says all containerd and the termination file say."""
+    handover = ran.pod("handover")
+    assert handover["status"]["phase"] == "Succeeded"
+    first, second = (terminated(init_status(handover, name)) for name in ("init1", "init2"))
+    for state, message in ((first, "one\n"), (second, "two\n")):
+        assert (state["exitCode"], state["reason"], state["message"]) == (0, "Completed", message)
+        assert state["startedAt"] <= state["finishedAt"]
+        assert state["containerID"].startswith("containerd://")
+    assert first["finishedAt"] <= second["startedAt"]
 
 
 def test_a_failed_init_container_is_restarted(ran: Ran) -> None:

@@ -3,7 +3,9 @@
 One sandbox per pod (host network), containers created with the kubelet's labels and
 annotations (`convert`), so that after an agent restart `list_pods` and `pod_snapshot` find
 everything again from the runtime alone. State kept here is only a cache: containers whose
-exit is known never change (`_final`), and the started time of running ones.
+exit is known never change (`_final`), the started time of running ones, and each pod's last
+listing, reused while the pod's only changes since are exits whose event is held (an init
+container's hand-over then starts the next one without a round trip to containerd).
 
 Exits reach the agent within milliseconds through containerd's own event service (`events`):
 the task exit event carries the exit status ~1 ms after the exit, while the CRI's
@@ -26,7 +28,7 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -101,6 +103,10 @@ class CriRuntime:
         self._oom: set[str] = set()
         self._watch: set[str] = set()  # containers believed running: the relist checks them
         self._termination_files: dict[str, Path] = {}
+        # per pod: the last listed snapshot, kept while the pod's only changes since are exits
+        # whose event we hold (`_listed_snapshot`), and a count of its other changes
+        self._listed: dict[PodUID, tuple[int, PodSnapshot]] = {}
+        self._changes: dict[PodUID, int] = {}
         # per container: callbacks told of each exec's host pid; True when one claims it
         self._exec_watchers: dict[str, list[Callable[[int], bool]]] = {}
 
@@ -176,6 +182,8 @@ class CriRuntime:
     # --- events -----------------------------------------------------------------------------
 
     def _publish(self, pod_uid: PodUID, kind: contract.EventKind, container_id: str | None) -> None:
+        if not (kind is contract.EventKind.EXITED and container_id in self._exits):
+            self._changed(pod_uid)
         self._events.put_nowait(
             contract.RuntimeEvent(
                 pod_uid=pod_uid,
@@ -302,7 +310,8 @@ class CriRuntime:
         sandbox_config = convert.sandbox_config(config, owner=self.owner)
         request = pb.RunPodSandboxRequest(config=sandbox_config)
         try:
-            response = await self._call(lambda: self._runtime.RunPodSandbox(request))
+            with self._changing(config.pod.uid):
+                response = await self._call(lambda: self._runtime.RunPodSandbox(request))
         except contract.NotFound as exc:
             raise contract.RuntimeFailure(str(exc)) from exc
         sandbox_id: str = response.pod_sandbox_id
@@ -312,7 +321,8 @@ class CriRuntime:
 
     async def stop_pod_sandbox(self, sandbox_id: SandboxID) -> None:
         request = pb.StopPodSandboxRequest(pod_sandbox_id=sandbox_id)
-        await self._stopping(lambda: self._runtime.StopPodSandbox(request))
+        with self._changing(self._sandbox_pod.get(sandbox_id)):
+            await self._stopping(lambda: self._runtime.StopPodSandbox(request))
 
     async def _stopping(self, call: Callable[[], Awaitable[Any]]) -> None:
         """A stop or removal, tried again a few times: containerd may fail one that races with
@@ -331,7 +341,10 @@ class CriRuntime:
 
     async def remove_pod_sandbox(self, sandbox_id: SandboxID) -> None:
         request = pb.RemovePodSandboxRequest(pod_sandbox_id=sandbox_id)
-        with contextlib.suppress(contract.NotFound):
+        with (
+            self._changing(self._sandbox_pod.get(sandbox_id)),
+            contextlib.suppress(contract.NotFound),
+        ):
             await self._stopping(lambda: self._runtime.RemovePodSandbox(request))
         self._sandbox_pod.pop(sandbox_id, None)
         self._sandbox_configs.pop(sandbox_id, None)
@@ -392,7 +405,8 @@ class CriRuntime:
             pod_sandbox_id=sandbox_id, config=cri_config, sandbox_config=sandbox_config
         )
         try:
-            response = await self._call(lambda: self._runtime.CreateContainer(request))
+            with self._changing(config.pod.uid):
+                response = await self._call(lambda: self._runtime.CreateContainer(request))
         except contract.NotFound:
             if termination_file:
                 Path(termination_file).unlink(missing_ok=True)
@@ -411,7 +425,8 @@ class CriRuntime:
         request = pb.StartContainerRequest(container_id=container_id)
         self._watch.add(container_id)
         try:
-            await self._call(lambda: self._runtime.StartContainer(request))
+            with self._changing(self._pod_of.get(container_id)):
+                await self._call(lambda: self._runtime.StartContainer(request))
         except contract.NotFound:
             self._watch.discard(container_id)
             raise
@@ -425,12 +440,13 @@ class CriRuntime:
         request = pb.StopContainerRequest(
             container_id=container_id, timeout=convert.timeout_seconds(timeout)
         )
-        await self._stopping(lambda: self._runtime.StopContainer(request))
+        with self._changing(self._pod_of.get(container_id)):
+            await self._stopping(lambda: self._runtime.StopContainer(request))
         self._running.pop(container_id, None)
 
     async def remove_container(self, container_id: ContainerID) -> None:
         request = pb.RemoveContainerRequest(container_id=container_id)
-        with contextlib.suppress(contract.NotFound):
+        with self._changing(self._pod_of.get(container_id)), contextlib.suppress(contract.NotFound):
             await self._stopping(lambda: self._runtime.RemoveContainer(request))
         termination = self._termination_files.get(container_id)
         if termination is not None:
@@ -448,7 +464,65 @@ class CriRuntime:
 
     # --- observation ------------------------------------------------------------------------
 
+    def _changed(self, pod_uid: PodUID | None) -> None:
+        """Something other than an exit we hold the event of happened to the pod: its next
+        snapshot is listed."""
+        if pod_uid is not None:
+            self._changes[pod_uid] = self._changes.get(pod_uid, 0) + 1
+            self._listed.pop(pod_uid, None)
+
+    @contextlib.contextmanager
+    def _changing(self, pod_uid: PodUID | None) -> Iterator[None]:
+        """A call that changes the pod: a listing made meanwhile may show it half done."""
+        self._changed(pod_uid)
+        try:
+            yield
+        finally:
+            self._changed(pod_uid)
+
+    def _listed_snapshot(self, pod_uid: PodUID) -> PodSnapshot | None:
+        """The last listing with the exits since applied from their events, when nothing else
+        changed: an init container's exit is then handed over without a round trip to
+        containerd (each millisecond before StartContainer is one more of the gap, measured).
+        None when a listing is needed."""
+        listed = self._listed.get(pod_uid)
+        if listed is None or listed[0] != self._changes.get(pod_uid, 0):
+            return None
+        snapshot = listed[1]
+        running = {c.id for c in snapshot.containers if c.state is ContainerState.RUNNING}
+        pending = [cid for cid in self._exits if cid not in self._final]
+        if any(self._pod_of.get(cid) == pod_uid and cid not in running for cid in pending):
+            return None
+        containers: list[ContainerSnapshot] = []
+        for listed_container in snapshot.containers:
+            event = self._exits.get(listed_container.id)
+            if listed_container.state is not ContainerState.RUNNING or event is None:
+                containers.append(listed_container)
+                continue
+            final = self._final.get(listed_container.id)
+            if final is None:
+                termination = self._termination_files.get(listed_container.id)
+                if termination is None:  # adopted: the path is in the status only
+                    return None
+                final = self._exited_from_event(listed_container, event, termination)
+            containers.append(final)
+        for container in containers:
+            if container.state is ContainerState.EXITED:
+                self._final[container.id] = container
+                self._watch.discard(container.id)
+        return PodSnapshot(sandboxes=snapshot.sandboxes, containers=tuple(containers))
+
     async def pod_snapshot(self, pod_uid: PodUID) -> PodSnapshot:
+        served = self._listed_snapshot(pod_uid)
+        if served is not None:
+            return served
+        changes = self._changes.get(pod_uid, 0)
+        snapshot = await self._list_snapshot(pod_uid)
+        if self._changes.get(pod_uid, 0) == changes:
+            self._listed[pod_uid] = (changes, snapshot)
+        return snapshot
+
+    async def _list_snapshot(self, pod_uid: PodUID) -> PodSnapshot:
         selector = {convert.POD_UID: pod_uid, convert.OWNER: self.owner}
         # independent calls, made at once: a snapshot is on every init hand-over's path, and
         # the statuses it will read are known before the listing (see `_statuses_wanted`)
@@ -567,6 +641,20 @@ class CriRuntime:
             message=self._termination_message(status),
         )
 
+    def _exited_from_event(
+        self, running: ContainerSnapshot, event: task_events.TaskEvent, termination: Path
+    ) -> ContainerSnapshot:
+        """`_exited_by_event` for a container listed running: its start and image are known."""
+        return msgspec.structs.replace(
+            running,
+            state=ContainerState.EXITED,
+            started_at=_not_after(running.started_at, event.exited_at),
+            finished_at=event.exited_at,
+            exit_code=event.exit_status,
+            reason="Completed" if event.exit_status == 0 else "Error",
+            message=_read_termination_file(termination),
+        )
+
     def _termination_message(self, status: pb.ContainerStatus) -> str:
         """`getTerminationMessage`: the host file mounted at terminationMessagePath."""
         path = status.annotations.get(convert.TERMINATION_MESSAGE_PATH, "")
@@ -574,12 +662,7 @@ class CriRuntime:
             return ""
         for mount in status.mounts:
             if mount.container_path == path:
-                try:
-                    with open(mount.host_path, "rb") as file:
-                        data = file.read(MAX_TERMINATION_MESSAGE)
-                except OSError:
-                    return ""
-                return data.decode("utf-8", "replace")
+                return _read_termination_file(Path(mount.host_path))
         return ""
 
     async def list_pods(self) -> tuple[PodUID, ...]:
@@ -714,6 +797,15 @@ def _details(exc: contract.RuntimeFailure) -> str:
     if isinstance(cause, grpc.aio.AioRpcError):
         return cause.details() or str(exc)
     return str(exc)
+
+
+def _read_termination_file(path: Path) -> str:
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_TERMINATION_MESSAGE)
+    except OSError:
+        return ""
+    return data.decode("utf-8", "replace")
 
 
 def _not_after(
