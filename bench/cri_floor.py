@@ -63,12 +63,7 @@ async def _floor_run() -> peer.Run:
         try:
             submitted = datetime.datetime.now(datetime.UTC).timestamp()
             sandbox = await runtime.run_pod_sandbox(
-                contract.SandboxConfig(
-                    pod=containers.pod_identity(pod),
-                    attempt=0,
-                    hostname=pod.metadata.name,
-                    log_directory=str(containers.pod_log_dir(logs, pod)),
-                )
+                containers.sandbox_config(pod, logs_dir=logs, attempt=0)
             )
             ids = [
                 await runtime.create_container(
@@ -113,6 +108,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
+    peer.compile_package()
     floor: list[peer.Run] = []
     tinykube: list[peer.Run] = []
     asyncio.run(_floor_run())  # warm-up
