@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import itertools
 import logging
 import os
 import shutil
@@ -106,7 +107,8 @@ class CriRuntime:
         # per pod: the last listed snapshot, kept while the pod's only changes since are exits
         # whose event we hold (`_listed_snapshot`), and a count of its other changes
         self._listed: dict[PodUID, tuple[int, PodSnapshot]] = {}
-        self._changes: dict[PodUID, int] = {}
+        self._changes: dict[PodUID, int] = {}  # pod -> number of its last change (node-wide)
+        self._change_numbers = itertools.count(1)
         # per container: callbacks told of each exec's host pid; True when one claims it
         self._exec_watchers: dict[str, list[Callable[[int], bool]]] = {}
 
@@ -468,7 +470,7 @@ class CriRuntime:
         """Something other than an exit we hold the event of happened to the pod: its next
         snapshot is listed."""
         if pod_uid is not None:
-            self._changes[pod_uid] = self._changes.get(pod_uid, 0) + 1
+            self._changes[pod_uid] = next(self._change_numbers)
             self._listed.pop(pod_uid, None)
 
     @contextlib.contextmanager
@@ -518,7 +520,12 @@ class CriRuntime:
             return served
         changes = self._changes.get(pod_uid, 0)
         snapshot = await self._list_snapshot(pod_uid)
-        if self._changes.get(pod_uid, 0) == changes:
+        if not snapshot.sandboxes and not snapshot.containers:
+            # gone (or not there yet): nothing kept for it; numbers only grow, so a listing
+            # still on its way cannot match a change forgotten here
+            self._changes.pop(pod_uid, None)
+            self._listed.pop(pod_uid, None)
+        elif self._changes.get(pod_uid, 0) == changes:
             self._listed[pod_uid] = (changes, snapshot)
         return snapshot
 
