@@ -104,9 +104,9 @@ class CriRuntime:
         self._oom: set[str] = set()
         self._watch: set[str] = set()  # containers believed running: the relist checks them
         self._termination_files: dict[str, Path] = {}
-        # per pod: the last listed snapshot, kept while the pod's only changes since are exits
-        # whose event we hold (`_listed_snapshot`), and a count of its other changes
-        self._listed: dict[PodUID, tuple[int, PodSnapshot]] = {}
+        # per pod: the last listed snapshot, dropped at any change but an exit whose event we
+        # hold (`_listed_snapshot`), and the number of its last such change
+        self._listed: dict[PodUID, PodSnapshot] = {}
         self._changes: dict[PodUID, int] = {}  # pod -> number of its last change (node-wide)
         self._change_numbers = itertools.count(1)
         # per container: callbacks told of each exec's host pid; True when one claims it
@@ -487,10 +487,9 @@ class CriRuntime:
         changed: an init container's exit is then handed over without a round trip to
         containerd (each millisecond before StartContainer is one more of the gap, measured).
         None when a listing is needed."""
-        listed = self._listed.get(pod_uid)
-        if listed is None or listed[0] != self._changes.get(pod_uid, 0):
+        snapshot = self._listed.get(pod_uid)
+        if snapshot is None:
             return None
-        snapshot = listed[1]
         running = {c.id for c in snapshot.containers if c.state is ContainerState.RUNNING}
         pending = [cid for cid in self._exits if cid not in self._final]
         if any(self._pod_of.get(cid) == pod_uid and cid not in running for cid in pending):
@@ -526,7 +525,7 @@ class CriRuntime:
             self._changes.pop(pod_uid, None)
             self._listed.pop(pod_uid, None)
         elif self._changes.get(pod_uid, 0) == changes:
-            self._listed[pod_uid] = (changes, snapshot)
+            self._listed[pod_uid] = snapshot  # nothing changed while it was being listed
         return snapshot
 
     async def _list_snapshot(self, pod_uid: PodUID) -> PodSnapshot:
