@@ -505,7 +505,13 @@ class CriRuntime:
                 termination = self._termination_files.get(listed_container.id)
                 if termination is None:  # adopted: the path is in the status only
                     return None
-                final = self._exited_from_event(listed_container, event, termination)
+                final = _exited_by_event(
+                    listed_container,  # listed running: its start time and image are known
+                    event,
+                    started_at=listed_container.started_at,
+                    image_id=listed_container.image_id,
+                    message=_read_termination_file(termination),
+                )
             containers.append(final)
         for container in containers:
             if container.state is ContainerState.EXITED:
@@ -591,7 +597,13 @@ class CriRuntime:
             if status.state == pb.CONTAINER_EXITED:
                 snapshot = self._exited(base, status)
             elif exit_event is not None:
-                snapshot = self._exited_by_event(base, status, exit_event)
+                snapshot = _exited_by_event(
+                    base,
+                    exit_event,
+                    started_at=convert.from_nanos(status.started_at),
+                    image_id=status.image_ref or base.image_id,
+                    message=self._termination_message(status),
+                )
             else:
                 return base
             self._final[cid] = snapshot
@@ -629,36 +641,6 @@ class CriRuntime:
             exit_code=status.exit_code,
             reason=status.reason or ("Completed" if status.exit_code == 0 else "Error"),
             message=message,
-        )
-
-    def _exited_by_event(
-        self, base: ContainerSnapshot, status: pb.ContainerStatus, event: task_events.TaskEvent
-    ) -> ContainerSnapshot:
-        """What containerd's status will say in ~40 ms, from the exit event (see the module
-        docstring); only exits other than SIGKILL get here, so the reason is plain."""
-        return msgspec.structs.replace(
-            base,
-            state=ContainerState.EXITED,
-            image_id=status.image_ref or base.image_id,
-            started_at=_not_after(convert.from_nanos(status.started_at), event.exited_at),
-            finished_at=event.exited_at,
-            exit_code=event.exit_status,
-            reason="Completed" if event.exit_status == 0 else "Error",
-            message=self._termination_message(status),
-        )
-
-    def _exited_from_event(
-        self, running: ContainerSnapshot, event: task_events.TaskEvent, termination: Path
-    ) -> ContainerSnapshot:
-        """`_exited_by_event` for a container listed running: its start and image are known."""
-        return msgspec.structs.replace(
-            running,
-            state=ContainerState.EXITED,
-            started_at=_not_after(running.started_at, event.exited_at),
-            finished_at=event.exited_at,
-            exit_code=event.exit_status,
-            reason="Completed" if event.exit_status == 0 else "Error",
-            message=_read_termination_file(termination),
         )
 
     def _termination_message(self, status: pb.ContainerStatus) -> str:
@@ -803,6 +785,28 @@ def _details(exc: contract.RuntimeFailure) -> str:
     if isinstance(cause, grpc.aio.AioRpcError):
         return cause.details() or str(exc)
     return str(exc)
+
+
+def _exited_by_event(
+    container: ContainerSnapshot,
+    event: task_events.TaskEvent,
+    *,
+    started_at: datetime.datetime | None,
+    image_id: str,
+    message: str,
+) -> ContainerSnapshot:
+    """What containerd's status will say in ~40 ms, from the exit event (see the module
+    docstring); only exits other than SIGKILL get here, so the reason is plain."""
+    return msgspec.structs.replace(
+        container,
+        state=ContainerState.EXITED,
+        image_id=image_id,
+        started_at=_not_after(started_at, event.exited_at),
+        finished_at=event.exited_at,
+        exit_code=event.exit_status,
+        reason="Completed" if event.exit_status == 0 else "Error",
+        message=message,
+    )
 
 
 def _read_termination_file(path: Path) -> str:
