@@ -23,6 +23,7 @@ from tinykube.core.ids import PodUID
 from tinykube.runtime import contract
 from tinykube.runtime.fake import FakeExecSession, FakeRuntime
 from tinykube.server import app as server_app
+from tinykube.server import exec as server_exec
 from tinykube.store.memory import MemoryStore
 
 DEADLINE = 10.0
@@ -169,6 +170,26 @@ async def test_resizes_reach_a_tty_command(cluster: Cluster):
         await socket.send_bytes(b"\xff\x00")
         await _frames(socket)
     assert cluster.sessions[0].sizes == [(100, 40), (120, 50)]
+
+
+async def test_under_a_tty_nothing_is_sent_before_the_clients_first_frame(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+):
+    # kubectl 1.32 drops (and logs) frames that arrive before it has made its streams; its
+    # first frame, the terminal's size, comes after them.
+    monkeypatch.setattr(server_exec, "FIRST_SIZE_SECONDS", DEADLINE)
+    url = _query("cat", stdin="true", stdout="true", tty="true")
+    async with cluster.client.ws_connect(url, protocols=("v5.channel.k8s.io",)) as socket:
+        with pytest.raises(TimeoutError):
+            await socket.receive(timeout=0.3)
+        assert cluster.sessions == []
+        await socket.send_bytes(b'\x04{"Width":100,"Height":40}')
+        await socket.send_bytes(b"\x00typed")
+        await socket.send_bytes(b"\xff\x00")
+        frames = await _frames(socket)
+    assert frames[:2] == [(1, b""), (1, b"typed")]  # the empty hello, once the command runs
+    assert frames[-1] == (3, b'{"metadata":{},"status":"Success"}')
+    assert cluster.sessions[0].sizes == [(100, 40)]
 
 
 async def test_a_client_going_away_kills_the_command(cluster: Cluster):

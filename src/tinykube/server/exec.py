@@ -373,32 +373,35 @@ class _Stream:
         container: str,
         options: ExecOptions,
     ) -> None:
-        # The kubelet's first frame: an empty message on the lowest writable channel.
-        first = STDOUT if options.stdout else STDERR if options.stderr else ERROR
-        await self.send(first, b"")
-        if container_id is None:
-            message = f"unable to upgrade connection: {container_not_found(container)}"
-            await self.send_status(internal_error_status(message))
-            return
+        # The apiserver's first frame, an empty message on the lowest writable channel, goes
+        # out only once the command runs (or has failed to): kubectl 1.32 reads frames while
+        # it still creates its streams, and drops (and logs) any frame that comes too early.
+        # Under a tty its own first frame, the terminal's size, shows its streams exist.
+        hello = STDOUT if options.stdout else STDERR if options.stderr else ERROR
         if options.tty:
             # kubectl sends the terminal's size first: start the command with it in place.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(FIRST_SIZE_SECONDS):
                     self._early.append(await self.socket.receive())
+        if container_id is None:
+            await self._refuse(
+                hello, f"unable to upgrade connection: {container_not_found(container)}"
+            )
+            return
         try:
             session = await runtime.exec_stream(
                 container_id, options.command, tty=options.tty, stdin=options.stdin
             )
         except runtime_contract.NotFound:
-            message = f"unable to upgrade connection: {container_not_found(container)}"
-            await self.send_status(internal_error_status(message))
-            return
-        except runtime_contract.RuntimeFailure as exc:
-            await self.send_status(
-                internal_error_status(f"error executing command in container: {exc}")
+            await self._refuse(
+                hello, f"unable to upgrade connection: {container_not_found(container)}"
             )
             return
+        except runtime_contract.RuntimeFailure as exc:
+            await self._refuse(hello, f"error executing command in container: {exc}")
+            return
         try:
+            await self.send(hello, b"")
             code = await self._attach(session, options)
             if code is not None:
                 status = success_status() if code == 0 else exit_code_status(options.command, code)
@@ -406,6 +409,10 @@ class _Stream:
                     await self.send_status(status)
         finally:
             await asyncio.shield(session.kill())
+
+    async def _refuse(self, hello: int, message: str) -> None:
+        await self.send(hello, b"")
+        await self.send_status(internal_error_status(message))
 
     async def _attach(
         self, session: runtime_contract.ExecSession, options: ExecOptions
