@@ -17,7 +17,7 @@ import msgspec
 import pytest
 
 from tinykube.core.ids import ContainerID, PodUID, SandboxID
-from tinykube.core.observed import ContainerSnapshot, ContainerState, SandboxState
+from tinykube.core.observed import ContainerSnapshot, ContainerState, PodSnapshot, SandboxState
 from tinykube.runtime import contract
 from tinykube.runtime.cri.runtime import CriRuntime
 from tinykube.runtime.fake import FakeRuntime
@@ -119,6 +119,20 @@ async def test_sandbox_is_ready_until_stopped(runtime: contract.RuntimeService, 
     await runtime.remove_pod_sandbox(sandbox)
     assert (await runtime.pod_snapshot(POD.uid)).sandboxes == ()
     assert POD.uid not in await runtime.list_pods()
+
+
+async def test_removing_a_sandbox_stops_and_forgets_its_containers(
+    runtime: contract.RuntimeService, tmp_path: Path
+):
+    sandbox, running = await _run(runtime, tmp_path, "app", "sleep", "3600")
+    created = await runtime.create_container(sandbox, _config(tmp_path, "next", "true"))
+    await _wait_state(runtime, running, ContainerState.RUNNING)
+    await runtime.remove_pod_sandbox(sandbox)
+    assert await runtime.pod_snapshot(POD.uid) == PodSnapshot()
+    assert POD.uid not in await runtime.list_pods()
+    for container in (running, created):
+        with pytest.raises(contract.NotFound):
+            await runtime.start_container(container)
 
 
 async def test_created_container_carries_its_labels(

@@ -3,7 +3,7 @@ killed with SIGKILL comes back and adopts its pods without restarting anything."
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import json
 import os
 import shutil
@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.contract.test_runtime_contract import _remove_all
+from tinykube.runtime.process.runtime import ProcessRuntime
 
 pytestmark = pytest.mark.e2e
 
@@ -106,14 +109,18 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
 
 
 def _kill_containers(runtime: Path) -> None:
-    """Stop what the daemon left running (it leaves pods running on exit, by design)."""
-    for started in [
-        *runtime.glob("containers/*/state/started"),
-        *runtime.glob("sandboxes/*/holder/started"),
-    ]:
-        fields = dict(line.split("=", 1) for line in started.read_text().splitlines())
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(int(fields["pid"]), signal.SIGKILL)
+    """Remove what the daemon left running (it leaves pods running on exit, by design), through
+    the process runtime itself, so that the containers' cgroups go with them."""
+    if runtime.is_dir():
+        asyncio.run(_remove_pods(ProcessRuntime(runtime)))
+
+
+async def _remove_pods(runtime: ProcessRuntime) -> None:
+    await runtime.open()
+    try:
+        await _remove_all(runtime)
+    finally:
+        await runtime.close()
 
 
 def _phase(daemon: Daemon, name: str) -> str:

@@ -294,15 +294,20 @@ class ProcessRuntime:
         self._started[key] = started
         return SandboxState.READY, started.pid
 
-    async def stop_pod_sandbox(self, sandbox_id: SandboxID) -> None:
-        snapshot_ids = [
-            directory.name
-            for directory in self.containers_dir.iterdir()
-            if (config := self._container_config(directory.name)) is not None
+    def _sandbox_containers(self, sandbox_id: SandboxID) -> list[ContainerID]:
+        sandbox = self._sandbox_config(sandbox_id)
+        if sandbox is None:
+            return []
+        return [
+            ContainerID(container_id)
+            for container_id in self._pod_containers.get(PodUID(sandbox["pod_uid"]), {})
+            if (config := self._container_config(container_id)) is not None
             and config["sandbox_id"] == sandbox_id
         ]
-        for container_id in snapshot_ids:
-            await self.stop_container(ContainerID(container_id), timeout=0)
+
+    async def stop_pod_sandbox(self, sandbox_id: SandboxID) -> None:
+        for container_id in self._sandbox_containers(sandbox_id):
+            await self.stop_container(container_id, timeout=0)
         holder = self.sandboxes_dir / sandbox_id / "holder"
         if not holder.exists():
             return
@@ -315,6 +320,8 @@ class ProcessRuntime:
 
     async def remove_pod_sandbox(self, sandbox_id: SandboxID) -> None:
         await self.stop_pod_sandbox(sandbox_id)
+        for container_id in self._sandbox_containers(sandbox_id):  # as RemovePodSandbox does
+            await self.remove_container(container_id)
         sandbox = self._sandbox_config(sandbox_id)
         if sandbox is not None:
             self._unindex(self._pod_sandboxes, PodUID(sandbox["pod_uid"]), sandbox_id)
