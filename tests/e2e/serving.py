@@ -9,10 +9,10 @@ by deadlines on conditions; nothing sleeps for a fixed time.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -22,6 +22,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests.contract.test_runtime_contract import _remove_all
+from tinykube.runtime.process.runtime import ProcessRuntime
 
 TINYKUBE = str(Path(sys.executable).with_name("tinykube"))
 FAST_BACKOFF = ("--initial-restart-backoff", "0.2s", "--max-restart-backoff", "0.4s")
@@ -185,15 +188,22 @@ class Daemon:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=30)
-        runtime = self.data_dir / "runtime"
-        for started in [
-            *runtime.glob("containers/*/state/started"),
-            *runtime.glob("sandboxes/*/holder/started"),
-        ]:
-            with contextlib.suppress(OSError, ValueError, KeyError):
-                fields = dict(line.split("=", 1) for line in started.read_text().splitlines())
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(int(fields["pid"]), signal.SIGKILL)
+        remove_pods_left_running(self.data_dir / "runtime")
+
+
+def remove_pods_left_running(runtime: Path) -> None:
+    """Remove the pods a daemon left running in its runtime directory, through the process
+    runtime itself, so that their processes and cgroups all go."""
+    if runtime.is_dir():
+        asyncio.run(_remove_pods(ProcessRuntime(runtime)))
+
+
+async def _remove_pods(runtime: ProcessRuntime) -> None:
+    await runtime.open()
+    try:
+        await _remove_all(runtime)
+    finally:
+        await runtime.close()
 
 
 def pod_manifest(

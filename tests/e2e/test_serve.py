@@ -3,7 +3,6 @@ killed with SIGKILL comes back and adopts its pods without restarting anything."
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
@@ -18,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract.test_runtime_contract import _remove_all
-from tinykube.runtime.process.runtime import ProcessRuntime
+from tests.e2e.serving import remove_pods_left_running
 
 pytestmark = pytest.mark.e2e
 
@@ -109,18 +107,8 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
 
 
 def _kill_containers(runtime: Path) -> None:
-    """Remove what the daemon left running (it leaves pods running on exit, by design), through
-    the process runtime itself, so that the containers' cgroups go with them."""
-    if runtime.is_dir():
-        asyncio.run(_remove_pods(ProcessRuntime(runtime)))
-
-
-async def _remove_pods(runtime: ProcessRuntime) -> None:
-    await runtime.open()
-    try:
-        await _remove_all(runtime)
-    finally:
-        await runtime.close()
+    """Remove what the daemon left running (it leaves pods running on exit, by design)."""
+    remove_pods_left_running(runtime)
 
 
 def _phase(daemon: Daemon, name: str) -> str:
