@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e import test_serve
+from tests.e2e.serving import remove_pods_left_running
 from tests.e2e.test_serve import Daemon, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -69,7 +70,7 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
     finally:
         if instance.process is not None and instance.process.poll() is None:
             instance.kill(signal.SIGTERM)
-        test_serve._kill_containers(instance.data_dir / "runtime")
+        remove_pods_left_running(instance.data_dir / "runtime")
 
 
 def _create(daemon: Daemon, tmp_path: Path, manifest: str) -> None:

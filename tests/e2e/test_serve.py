@@ -103,12 +103,7 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
     finally:
         if instance.process is not None and instance.process.poll() is None:
             instance.kill(signal.SIGTERM)
-        _kill_containers(instance.data_dir / "runtime")
-
-
-def _kill_containers(runtime: Path) -> None:
-    """Remove what the daemon left running (it leaves pods running on exit, by design)."""
-    remove_pods_left_running(runtime)
+        remove_pods_left_running(instance.data_dir / "runtime")
 
 
 def _phase(daemon: Daemon, name: str) -> str:
@@ -350,7 +345,7 @@ def test_a_host_reboot_reruns_the_init_containers(daemon: Daemon, tmp_path: Path
     # A reboot: the daemon and every process are gone, and so is the runtime's tmpfs state.
     daemon.kill(signal.SIGKILL)
     runtime = daemon.data_dir / "runtime"
-    _kill_containers(runtime)
+    remove_pods_left_running(runtime)
     monitors = subprocess.run(
         ["pkill", "-KILL", "-f", str(runtime)], check=False, capture_output=True
     )
