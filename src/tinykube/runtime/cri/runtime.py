@@ -100,7 +100,8 @@ class CriRuntime:
         self._sandbox_configs: dict[str, pb.PodSandboxConfig] = {}
         self._final: dict[str, ContainerSnapshot] = {}  # exited containers never change
         self._running: dict[str, tuple[datetime.datetime | None, str]] = {}  # started_at, ref
-        self._exits: dict[str, task_events.TaskEvent] = {}  # trusted exit events, by container
+        # trusted exit events, by container, until the exit is settled into `_final`
+        self._exits: dict[str, task_events.TaskEvent] = {}
         self._oom: set[str] = set()
         self._watch: set[str] = set()  # containers believed running: the relist checks them
         self._termination_files: dict[str, Path] = {}
@@ -456,6 +457,12 @@ class CriRuntime:
         self._forget(container_id)
         self._pod_of.pop(container_id, None)
 
+    def _settle(self, container: ContainerSnapshot) -> None:
+        """An exited container never changes: kept as it is, its exit event no longer needed."""
+        self._final[container.id] = container
+        self._exits.pop(container.id, None)
+        self._watch.discard(container.id)
+
     def _forget(self, container_id: str) -> None:
         self._final.pop(container_id, None)
         self._running.pop(container_id, None)
@@ -491,17 +498,17 @@ class CriRuntime:
         if snapshot is None:
             return None
         running = {c.id for c in snapshot.containers if c.state is ContainerState.RUNNING}
-        pending = [cid for cid in self._exits if cid not in self._final]
-        if any(self._pod_of.get(cid) == pod_uid and cid not in running for cid in pending):
+        if any(self._pod_of.get(cid) == pod_uid and cid not in running for cid in self._exits):
             return None
         containers: list[ContainerSnapshot] = []
+        settled: list[ContainerSnapshot] = []
         for listed_container in snapshot.containers:
-            event = self._exits.get(listed_container.id)
-            if listed_container.state is not ContainerState.RUNNING or event is None:
+            if listed_container.state is not ContainerState.RUNNING:
                 containers.append(listed_container)
                 continue
             final = self._final.get(listed_container.id)
-            if final is None:
+            event = self._exits.get(listed_container.id)
+            if final is None and event is not None:
                 termination = self._termination_files.get(listed_container.id)
                 if termination is None:  # adopted: the path is in the status only
                     return None
@@ -512,11 +519,10 @@ class CriRuntime:
                     image_id=listed_container.image_id,
                     message=_read_termination_file(termination),
                 )
-            containers.append(final)
-        for container in containers:
-            if container.state is ContainerState.EXITED:
-                self._final[container.id] = container
-                self._watch.discard(container.id)
+                settled.append(final)
+            containers.append(listed_container if final is None else final)
+        for container in settled:
+            self._settle(container)
         return PodSnapshot(sandboxes=snapshot.sandboxes, containers=tuple(containers))
 
     async def pod_snapshot(self, pod_uid: PodUID) -> PodSnapshot:
@@ -579,9 +585,9 @@ class CriRuntime:
     def _statuses_wanted(self, pod_uid: PodUID) -> list[str]:
         """The pod's containers whose status a snapshot reads: those with an exit event and no
         final snapshot yet, and those started whose start time is not known yet."""
-        exited = [cid for cid in self._exits if cid not in self._final]
         started = [cid for cid in self._watch if cid not in self._running]
-        return [cid for cid in dict.fromkeys(exited + started) if self._pod_of.get(cid) == pod_uid]
+        wanted = dict.fromkeys([*self._exits, *started])
+        return [cid for cid in wanted if self._pod_of.get(cid) == pod_uid]
 
     async def _snapshot_container(
         self, item: pb.Container, prefetched: pb.ContainerStatus | None
@@ -606,8 +612,7 @@ class CriRuntime:
                 )
             else:
                 return base
-            self._final[cid] = snapshot
-            self._watch.discard(cid)
+            self._settle(snapshot)
             return snapshot
         if base.state is ContainerState.RUNNING:
             self._watch.add(cid)
